@@ -16,7 +16,7 @@ done
 
 mkdir -p "$PIDS"
 exec 8>"$DATA/.lock"
-flock 8
+flock -w 30 8 || log "the up/down lock is still held after 30 s; stopping anyway"
 if any_running; then
   stop_all
   log "stopped"
@@ -24,6 +24,7 @@ else
   stop_all   # still sweeps leftovers, if any
   log "not running"
 fi
+rm -f "$DATA/started-by"
 if ((purge)); then
   rm -rf "$DATA"
   log "deleted $DATA"

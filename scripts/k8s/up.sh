@@ -42,7 +42,7 @@ mkdir -p "$DATA" "$LOGS" "$PIDS"
 
 # One up/down at a time (jest workers may call up.sh concurrently).
 exec 8>"$DATA/.lock"
-flock 8
+flock -w 180 8 || die "another up.sh/down.sh has held $DATA/.lock for 3 minutes"
 
 if cluster_healthy; then
   log "already running and healthy (kubeconfig: $KUBECONFIG_PATH)"
@@ -132,7 +132,8 @@ for c in controller-manager scheduler kwok; do write_kubeconfig "$DATA/$c.kubeco
 start() { # name binary args...
   local name=$1; shift
   # setsid: the daemons outlive the shell or jest worker that ran up.sh; down.sh stops them.
-  setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null &
+  # 8>&-: the daemons must not inherit (and so hold forever) the up/down lock.
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null 8>&- &
   echo $! > "$PIDS/$name.pid"
 }
 
@@ -246,5 +247,7 @@ wait_for "kube-scheduler /healthz" 30 curl -fsSk "https://127.0.0.1:$SCHED_PORT/
 wait_for "the default service account" 30 kc -n default get serviceaccount default
 wait_for "$NODES Ready fake nodes" 30 nodes_ready
 
+# Who started it: jest's teardown stops only a cluster that the tests started.
+echo "${K8S_STARTED_BY:-manual}" > "$DATA/started-by"
 T1=$(date +%s.%N)
 log "ready in $(awk "BEGIN { printf \"%.1f\", $T1 - $T0 }")s: export KUBECONFIG=$KUBECONFIG_PATH"
