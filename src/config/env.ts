@@ -1,0 +1,66 @@
+// Process configuration from environment variables, validated once at start so a wrong value
+// is reported by name instead of failing later inside a client.
+import { z } from 'zod';
+import { describeZodError } from '../domain/validation.js';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('rollback'),
+  TEMPORAL_TLS: flag,
+  TEMPORAL_TLS_CERT: z.string().optional(),
+  TEMPORAL_TLS_KEY: z.string().optional(),
+  TEMPORAL_TLS_CA: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ENDPOINT_URL: z.string().url().optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+});
+
+export interface AppConfig {
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    tls?: { clientCertPath?: string; clientKeyPath?: string; caPath?: string; serverName?: string };
+    apiKey?: string;
+  };
+  aws: { region: string; endpoint?: string };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeZodError(parsed.error)}`);
+  const e = parsed.data;
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
+    throw new ConfigError('invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+  }
+  const useTls = e.TEMPORAL_TLS || Boolean(e.TEMPORAL_TLS_CERT) || Boolean(e.TEMPORAL_API_KEY);
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: useTls
+        ? {
+            clientCertPath: e.TEMPORAL_TLS_CERT,
+            clientKeyPath: e.TEMPORAL_TLS_KEY,
+            caPath: e.TEMPORAL_TLS_CA,
+            serverName: e.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : undefined,
+      apiKey: e.TEMPORAL_API_KEY,
+    },
+    aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+
+/** A non-empty, trimmed identifier of a cloud resource. */
+export const resourceName = z.string().trim().min(1, 'must not be empty');
+
+export const dryRun = z.boolean().default(false);
+
+/** Who asked for the change and why: kept in workflow input so the UI shows it. */
+export const requestContext = {
+  reason: z.string().optional(),
+  requestedBy: z.string().optional(),
+};

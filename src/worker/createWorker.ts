@@ -1,0 +1,32 @@
+// Builds the rollback worker: the workflow bundle plus the activities for one task queue.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Activities } from '../activities/index.js';
+
+/** The workflows entry: the .ts source under ts-jest, the compiled .js when run from dist/. */
+export function workflowsPath(): string {
+  const js = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+  const ts = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+  return existsSync(js) ? js : ts;
+}
+
+export interface RollbackWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Partial<Activities> & Record<string, (...args: never[]) => unknown>;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+export async function createRollbackWorker(options: RollbackWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: options.activities,
+    ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+  });
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle: every procedure workflow, one per file.
+export { lambdaAliasRollback } from './lambdaAliasRollback.js';

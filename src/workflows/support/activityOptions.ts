@@ -1,0 +1,15 @@
+// Retry policies by kind of call. Errors that retrying cannot fix are non-retryable everywhere.
+import type { ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../../activities/failures.js';
+
+/** A short call to a cloud API: retried with backoff for about five minutes, then failed. */
+export const cloudApiCall: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+  },
+};

@@ -1,0 +1,106 @@
+// `npm start`'s stack as a newcomer uses it: start, paste the printed command, read the result,
+// try bad input from the CLI, then Ctrl-C, and nothing is left running.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { aliasVersion } from '../support/aws.js';
+import { freePort } from '../support/ports.js';
+import { distPath, run, startProcess, type RunningProcess } from '../support/processes.js';
+import { toolPath } from '../support/tools.js';
+import { portAnswers } from '../../src/local/processes.js';
+
+let stack: RunningProcess;
+let client: Client;
+let connection: Connection;
+let ports: { temporal: number; ui: number; moto: number };
+let dataDir: string;
+
+beforeAll(async () => {
+  ports = { temporal: await freePort(), ui: await freePort(), moto: await freePort() };
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'rollback-start-'));
+  stack = startProcess(process.execPath, [distPath('scripts', 'start.js')], {
+    TEMPORAL_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
+    MOTO_PORT: String(ports.moto),
+    DATA_DIR: dataDir,
+  });
+  await stack.waitForOutput(/^READY$/m, 90_000);
+  connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+  client = new Client({ connection });
+});
+afterAll(async () => {
+  await connection?.close();
+  if (stack) await stack.kill('SIGINT');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const moto = () => ({ endpoint: `http://127.0.0.1:${ports.moto}`, region: 'us-east-1' });
+
+function printedCommand(): string[] {
+  const line = stack
+    .output()
+    .split('\n')
+    .find((l) => l.includes('workflow start'));
+  expect(line).toBeDefined();
+  // The printed command is shell syntax; run it through bash exactly as pasted.
+  return ['bash', '-c', line!.trim()];
+}
+
+test('prints the Web UI address, and the Web UI answers', async () => {
+  expect(stack.output()).toContain(`Temporal Web UI   http://localhost:${ports.ui}`);
+  const res = await fetch(`http://127.0.0.1:${ports.ui}/`);
+  expect(res.status).toBe(200);
+});
+
+test('the pasted command rolls the demo alias back one version', async () => {
+  expect(await aliasVersion(moto(), 'checkout-api')).toBe('3');
+  const [cmd, ...args] = printedCommand();
+  await run(cmd!, args);
+  const result = await client.workflow.getHandle('demo-lambda-rollback').result();
+  expect(result).toMatchObject({ functionName: 'checkout-api', fromVersion: '3', toVersion: '2', verified: true });
+  expect(await aliasVersion(moto(), 'checkout-api')).toBe('2');
+});
+
+test('a bad input from the CLI fails with one clear error naming the field and changes nothing', async () => {
+  await run(toolPath('temporal'), [
+    'workflow',
+    'start',
+    '--address',
+    `127.0.0.1:${ports.temporal}`,
+    '--task-queue',
+    'rollback',
+    '--type',
+    'lambdaAliasRollback',
+    '--workflow-id',
+    'cli-bad-input',
+    '--input',
+    '{"alias":"production"}',
+  ]);
+  const out = await run(toolPath('temporal'), [
+    'workflow',
+    'describe',
+    '--address',
+    `127.0.0.1:${ports.temporal}`,
+    '--workflow-id',
+    'cli-bad-input',
+    '--output',
+    'json',
+  ]).catch((e: { stdout: string }) => e);
+  expect(out.stdout).toContain('"status": "WORKFLOW_EXECUTION_STATUS_FAILED"');
+  const error = await client.workflow
+    .getHandle('cli-bad-input')
+    .result()
+    .catch((e: Error) => e);
+  expect((error as Error & { cause?: Error }).cause?.message).toBe(
+    'lambdaAliasRollback: invalid input: functionName: Required',
+  );
+  expect(await aliasVersion(moto(), 'checkout-api')).toBe('2');
+});
+
+test('Ctrl-C stops the dev server, moto and the worker', async () => {
+  const code = await stack.kill('SIGINT');
+  expect(code).toBe(0);
+  expect(stack.output()).toContain('stopped.');
+  for (const port of [ports.temporal, ports.ui, ports.moto]) expect(await portAnswers(port)).toBe(false);
+});

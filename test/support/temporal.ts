@@ -1,0 +1,55 @@
+// Real Temporal servers for tests: the time-skipping test server and the CLI dev server, both
+// started from .tools/bin (existing-path), never downloaded.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../src/activities/index.js';
+import { loadConfig, type AppConfig } from '../../src/config/env.js';
+import { ROLLBACK_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes.js';
+import { workflowsPath } from '../../src/worker/createWorker.js';
+import { toolPath } from './tools.js';
+
+export function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
+  });
+}
+
+export function startDevServer(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: toolPath('temporal') },
+      searchAttributes: ROLLBACK_SEARCH_ATTRIBUTES,
+      ip: '127.0.0.1',
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+/** Configuration for activities that talk to a moto server. */
+export function configFor(awsEndpoint: string, overrides: Partial<NodeJS.ProcessEnv> = {}): AppConfig {
+  return loadConfig({ AWS_ENDPOINT_URL: awsEndpoint, AWS_REGION: 'us-east-1', ...overrides });
+}
+
+let taskQueueCounter = 0;
+export function uniqueTaskQueue(prefix = 'test'): string {
+  taskQueueCounter += 1;
+  return `${prefix}-${process.pid}-${Date.now()}-${taskQueueCounter}`;
+}
+
+/** A worker with the project's workflows and real activities, on its own task queue. */
+export async function createTestWorker(
+  env: TestWorkflowEnvironment,
+  config: AppConfig,
+  options: Partial<WorkerOptions> = {},
+): Promise<{ worker: Worker; taskQueue: string }> {
+  const taskQueue = options.taskQueue ?? uniqueTaskQueue();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    workflowsPath: workflowsPath(),
+    activities: createActivities(config),
+    ...options,
+    taskQueue,
+  });
+  return { worker, taskQueue };
+}

@@ -1,0 +1,41 @@
+// Worker entry point: `npm run worker`. Connects to TEMPORAL_ADDRESS and serves the task queue
+// until SIGINT or SIGTERM.
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { createActivities } from '../src/activities/index.js';
+import { ConfigError, loadConfig } from '../src/config/env.js';
+import { createLogger } from '../src/logger.js';
+import { connectWorker } from '../src/temporal/connection.js';
+import { createRollbackWorker } from '../src/worker/createWorker.js';
+import { PinoTemporalLogger } from '../src/worker/pinoTemporalLogger.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'worker');
+  Runtime.install({
+    logger: new PinoTemporalLogger(logger),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
+  const connection = await connectWorker(config);
+  const worker = await createRollbackWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities(config),
+  });
+  logger.info(
+    { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },
+    'worker started',
+  );
+  await worker.run();
+  await connection.close();
+  logger.info('worker stopped');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error('worker failed:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});
