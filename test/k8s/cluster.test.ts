@@ -3,19 +3,12 @@
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 
-import {
-  ensureCluster,
-  kubeconfigPath,
-  kubectl,
-  kubectlJson,
-  waitFor,
-  withNamespace,
-} from '../support/kubernetes.js';
+import { ensureCluster, kubeconfigPath, kubectl, kubectlJson, waitFor, withNamespace } from '../support/kubernetes.js';
 
 jest.setTimeout(120_000);
 
 const REVISION = 'deployment.kubernetes.io/revision';
-const IMAGES = ['registry.local/web:1.0.0', 'registry.local/web:2.0.0', 'registry.local/web:3.0.0'];
+const IMAGES = ['registry.local/web:1.0.0', 'registry.local/web:2.0.0', 'registry.local/web:3.0.0'] as const;
 
 interface Meta {
   name: string;
@@ -52,6 +45,13 @@ interface Deployment {
 }
 interface List<T> {
   items: T[];
+}
+
+/** The image of the first container of a pod spec (fails the test when there is none). */
+function imageOf(spec: { containers: { image: string }[] }): string {
+  const image = spec.containers[0]?.image;
+  if (image === undefined) throw new Error('pod spec without a container');
+  return image;
 }
 
 function deploymentYaml(name: string, image: string, replicas: number, labels: Record<string, string> = {}): string {
@@ -116,7 +116,7 @@ async function deploymentWithThreeRevisions(ns: string, replicas = 2): Promise<v
 async function revisionImages(ns: string, app: string): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const rs of await replicaSets(ns, app)) {
-    out.set(Number(rs.metadata.annotations?.[REVISION]), rs.spec.template.spec.containers[0].image);
+    out.set(Number(rs.metadata.annotations?.[REVISION]), imageOf(rs.spec.template.spec));
   }
   return out;
 }
@@ -133,13 +133,13 @@ async function historyRevisions(ns: string, name: string): Promise<number[]> {
 
 async function deploymentImage(ns: string, name: string): Promise<string> {
   const d = await kubectlJson<Deployment>(['get', 'deployment', name], { namespace: ns });
-  return d.spec.template.spec.containers[0].image;
+  return imageOf(d.spec.template.spec);
 }
 
 async function readyPodImages(ns: string, app: string, want: number): Promise<string[]> {
   return waitFor(`${want} Ready pods of ${app}`, async () => {
     const pods = await livePods(ns, `app=${app}`);
-    return pods.length === want && pods.every(isReady) ? pods.map((p) => p.spec.containers[0].image) : undefined;
+    return pods.length === want && pods.every(isReady) ? pods.map((p) => imageOf(p.spec)) : undefined;
   });
 }
 
@@ -187,10 +187,13 @@ describe('local Kubernetes control plane', () => {
         return live.length === 2 && live.every(isReady) ? live : undefined;
       });
       for (const pod of pods) {
-        expect(pod.spec.containers[0].image).toBe(IMAGES[2]);
+        expect(imageOf(pod.spec)).toBe(IMAGES[2]);
         expect(pod.spec.nodeName).toMatch(/^kwok-node-\d+$/); // placed by the real scheduler
         expect(pod.status.phase).toBe('Running');
-        expect(pod.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'ReplicaSet', name: byRevision.get('3')?.metadata.name });
+        expect(pod.metadata.ownerReferences?.[0]).toMatchObject({
+          kind: 'ReplicaSet',
+          name: byRevision.get('3')?.metadata.name,
+        });
       }
 
       const d = await kubectlJson<Deployment>(['get', 'deployment', 'web'], { namespace: ns });
@@ -287,7 +290,7 @@ describe('local Kubernetes control plane', () => {
 
       const rs = await replicaSets(ns, 'web');
       expect(rs).toHaveLength(1);
-      expect(rs[0].metadata.annotations?.[REVISION]).toBe('1');
+      expect(rs[0]?.metadata.annotations?.[REVISION]).toBe('1');
     });
   });
 
@@ -380,7 +383,16 @@ spec:
         metadata: Meta;
         spec: {
           ingressClassName: string;
-          rules: { host: string; http: { paths: { path: string; pathType: string; backend: { service: { name: string; port: { number: number } } } }[] } }[];
+          rules: {
+            host: string;
+            http: {
+              paths: {
+                path: string;
+                pathType: string;
+                backend: { service: { name: string; port: { number: number } } };
+              }[];
+            };
+          }[];
         };
       };
       let ing = await kubectlJson<Ingress>(['get', 'ingress', 'web'], { namespace: ns });
@@ -391,18 +403,27 @@ spec:
           {
             host: 'web.example.test',
             http: {
-              paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web-blue', port: { number: 80 } } } }],
+              paths: [
+                { path: '/', pathType: 'Prefix', backend: { service: { name: 'web-blue', port: { number: 80 } } } },
+              ],
             },
           },
         ],
       });
 
       await kubectl(
-        ['patch', 'ingress', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/rules/0/http/paths/0/backend/service/name","value":"web-green"}]'],
+        [
+          'patch',
+          'ingress',
+          'web',
+          '--type=json',
+          '-p',
+          '[{"op":"replace","path":"/spec/rules/0/http/paths/0/backend/service/name","value":"web-green"}]',
+        ],
         { namespace: ns },
       );
       ing = await kubectlJson<Ingress>(['get', 'ingress', 'web'], { namespace: ns });
-      expect(ing.spec.rules[0].http.paths[0].backend.service.name).toBe('web-green');
+      expect(ing.spec.rules[0]?.http.paths[0]?.backend.service.name).toBe('web-green');
     });
   });
 });

@@ -119,7 +119,7 @@ export async function kubectlResult(args: string[], opts: KubectlOptions = {}): 
 }
 
 /** `kubectl ... -o json`, parsed. */
-export async function kubectlJson<T = any>(args: string[], opts: KubectlOptions = {}): Promise<T> {
+export async function kubectlJson<T = unknown>(args: string[], opts: KubectlOptions = {}): Promise<T> {
   return JSON.parse(await kubectl([...args, '-o', 'json'], opts)) as T;
 }
 
@@ -149,12 +149,19 @@ export async function waitFor<T>(
 /** Create a namespace of its own for a test (`PREFIX-xxxxxx`), with its default ServiceAccount. */
 export async function createTestNamespace(prefix = 'test'): Promise<string> {
   await ensureCluster();
-  const safe = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'test';
+  const safe =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'test';
   const name = `${safe}-${randomBytes(3).toString('hex')}`;
   await kubectl(['create', 'namespace', name]);
   // Pods are refused until the ServiceAccount controller has made `default`.
-  await waitFor(`ServiceAccount default in namespace ${name}`, async () =>
-    (await kubectlResult(['-n', name, 'get', 'serviceaccount', 'default'], { allowFailure: true })).code === 0,
+  await waitFor(
+    `ServiceAccount default in namespace ${name}`,
+    async () =>
+      (await kubectlResult(['-n', name, 'get', 'serviceaccount', 'default'], { allowFailure: true })).code === 0,
   );
   return name;
 }
