@@ -65,23 +65,31 @@ cluster_healthy() {
   nodes_ready
 }
 
-# Stop what we started: SIGTERM in reverse start order, SIGKILL after 10 s, then make sure
-# nothing run from this checkout's .tools/k8s/bin is left.
-stop_all() {
-  local i n pid
-  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-    n="${COMPONENTS[$i]}"
+# Stop what we started: SIGTERM to the API server's clients and the API server together,
+# then etcd; SIGKILL whatever is still there after 10 s; then make sure nothing run from this
+# checkout's .tools/k8s/bin is left.
+stop_wave() { # names...
+  local n pid pids=() t0=$SECONDS
+  for n in "$@"; do
     if pid_alive "$n"; then
       pid="$(cat "$PIDS/$n.pid")"
       kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-      if kill -0 "$pid" 2>/dev/null; then
-        log "$n (pid $pid) did not stop on SIGTERM; killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-      fi
+      pids+=("$pid")
     fi
-    rm -f "$PIDS/$n.pid"
   done
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && (( SECONDS - t0 < 10 )); do sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "pid $pid did not stop on SIGTERM within 10 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  for n in "$@"; do rm -f "$PIDS/$n.pid"; done
+}
+
+stop_all() {
+  stop_wave kwok kube-scheduler kube-controller-manager kube-apiserver
+  stop_wave etcd
   # Leftovers (for instance from a pid file that was removed by hand): only processes whose
   # command line starts with this checkout's binary directory.
   local left
