@@ -205,7 +205,7 @@ start kube-scheduler "$BIN/kube-scheduler" \
 
 log "starting kwok (fake nodes: $NODES)"
 start kwok "$BIN/kwok" \
-  --config="$BIN/kwok-stages.yaml" \
+  --config="$BIN/kwok-stages.yaml" --config="$HERE/kwok-extra-stages.yaml" \
   --kubeconfig="$DATA/kwok.kubeconfig" \
   --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \

@@ -3,11 +3,21 @@
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
 
-import { ensureCluster, kubeconfigPath, kubectl, kubectlJson, waitFor, withNamespace } from '../support/kubernetes.js';
+import {
+  ensureCluster,
+  kubeconfigPath,
+  kubectl,
+  kubectlJson,
+  kubectlResult,
+  waitFor,
+  withNamespace,
+} from '../support/kubernetes.js';
 
 jest.setTimeout(120_000);
 
 const REVISION = 'deployment.kubernetes.io/revision';
+/** Pods with this label start but never become Ready (scripts/k8s/kwok-extra-stages.yaml). */
+const NEVER_READY = 'rollback-orchestrator.test/never-ready';
 const IMAGES = ['registry.local/web:1.0.0', 'registry.local/web:2.0.0', 'registry.local/web:3.0.0'] as const;
 
 interface Meta {
@@ -238,6 +248,63 @@ describe('local Kubernetes control plane', () => {
 
       const d = await kubectlJson<Deployment>(['get', 'deployment', 'web'], { namespace: ns });
       expect(d.metadata.annotations?.[REVISION]).toBe('5');
+    });
+  });
+
+  test('a release whose pods never become Ready stalls, keeps the old pods, and fails rollout status at the deadline', async () => {
+    await withNamespace(async (ns) => {
+      await kubectl(['apply', '-f', '-'], { namespace: ns, input: deploymentYaml('web', IMAGES[0], 2) });
+      await rolloutStatus(ns, 'web');
+      await kubectl(
+        [
+          'patch',
+          'deployment',
+          'web',
+          '--type=merge',
+          '-p',
+          JSON.stringify({
+            spec: {
+              progressDeadlineSeconds: 5,
+              template: {
+                metadata: { labels: { [NEVER_READY]: 'true' } },
+                spec: { containers: [{ name: 'app', image: IMAGES[1] }] },
+              },
+            },
+          }),
+        ],
+        { namespace: ns },
+      );
+
+      const status = await kubectlResult(['rollout', 'status', 'deployment/web', '--timeout=60s'], {
+        namespace: ns,
+        allowFailure: true,
+        timeoutMs: 70_000,
+      });
+      expect(status.code).not.toBe(0);
+      expect(status.stderr).toContain('exceeded its progress deadline');
+
+      const d = await kubectlJson<Deployment>(['get', 'deployment', 'web'], { namespace: ns });
+      expect(d.metadata.annotations?.[REVISION]).toBe('2');
+      expect(d.status.conditions).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }),
+        ]),
+      );
+      // maxUnavailable 25% of 2 rounds down to 0: both old pods keep serving, one new pod is stuck
+      const pods = await livePods(ns, 'app=web');
+      const old = pods.filter((p) => imageOf(p.spec) === IMAGES[0]);
+      const stuck = pods.filter((p) => imageOf(p.spec) === IMAGES[1]);
+      expect(old.filter(isReady)).toHaveLength(2);
+      expect(stuck).toHaveLength(1);
+      expect(stuck[0]?.status.phase).toBe('Running');
+      expect(stuck.filter(isReady)).toHaveLength(0);
+
+      // undo brings revision 1's template back as revision 3, and the stuck pod goes away
+      await kubectl(['rollout', 'undo', 'deployment/web'], { namespace: ns });
+      await rolloutStatus(ns, 'web');
+      expect(await readyPodImages(ns, 'web', 2)).toEqual([IMAGES[0], IMAGES[0]]);
+      const after = await kubectlJson<Deployment>(['get', 'deployment', 'web'], { namespace: ns });
+      expect(after.metadata.annotations?.[REVISION]).toBe('3');
     });
   });
 
