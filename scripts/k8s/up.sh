@@ -16,7 +16,6 @@
 #   K8S_SCHEDULER_PORT            scheduler https              (default 17259)
 #   K8S_KWOK_PORT                 kwok healthz/metrics http    (default 17247)
 #   K8S_NODES                     number of fake nodes         (default 3)
-#   K8S_UP_TIMEOUT                seconds to wait for ready    (default 90)
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,7 +32,7 @@ done
 if ((${#missing[@]})); then
   die "missing in $BIN: ${missing[*]}.
   Build them first:  npm run tools:k8s   (or: bash scripts/k8s/build.sh)
-  The first build compiles Kubernetes from the Go module proxy (~20-30 min on 2 cores); later runs reuse the machine cache."
+  The first build compiles Kubernetes from the Go module proxy (5-10 min on 2 cores); later runs and fresh clones reuse the machine cache."
 fi
 command -v openssl >/dev/null || die "openssl is needed to make the cluster's certificates"
 command -v curl >/dev/null || die "curl is needed to probe the cluster's health"
@@ -203,6 +202,17 @@ start kube-scheduler "$BIN/kube-scheduler" \
   --bind-address=127.0.0.1 --secure-port="$SCHED_PORT" --leader-elect=false \
   --profiling=false --v=1
 
+# kwok manages a node only while it holds the node's Lease. After a restart with kept data,
+# the Leases still name the previous kwok process and would block the new one for up to
+# --node-lease-duration-seconds (40 s): pods would stay Pending meanwhile. Delete them.
+fake_nodes() { local i; for ((i = 0; i < NODES; i++)); do echo "kwok-node-$i"; done; }
+# shellcheck disable=SC2046
+kc -n kube-node-lease delete lease $(fake_nodes) --ignore-not-found >/dev/null
+node_leases_held() {
+  local n
+  for n in $(fake_nodes); do kc -n kube-node-lease get lease "$n" >/dev/null 2>&1 || return 1; done
+}
+
 log "starting kwok (fake nodes: $NODES)"
 start kwok "$BIN/kwok" \
   --config="$BIN/kwok-stages.yaml" --config="$HERE/kwok-extra-stages.yaml" \
@@ -245,6 +255,7 @@ nodes_yaml | kc apply -f - >/dev/null
 wait_for "kube-controller-manager /healthz" 30 curl -fsSk "https://127.0.0.1:$CM_PORT/healthz"
 wait_for "kube-scheduler /healthz" 30 curl -fsSk "https://127.0.0.1:$SCHED_PORT/healthz"
 wait_for "the default service account" 30 kc -n default get serviceaccount default
+wait_for "kwok to hold the fake nodes' leases" 30 node_leases_held
 wait_for "$NODES Ready fake nodes" 30 nodes_ready
 
 # Who started it: jest's teardown stops only a cluster that the tests started.
