@@ -47,3 +47,82 @@ export const kubernetesDeploymentRollbackInput = z
   .strict();
 
 export type KubernetesDeploymentRollbackInput = z.infer<typeof kubernetesDeploymentRollbackInput>;
+
+export const blueGreenRollbackInput = z
+  .object({
+    namespace: kubeName,
+    /** The Service whose selector decides which colour gets traffic. */
+    service: kubeName,
+    blueDeployment: kubeName,
+    /** The blue count to restore; when absent, the green Deployment's current count. */
+    replicas: z.number().int().positive().optional(),
+    greenDeployment: kubeName.optional(),
+    /** The selector that sends traffic to blue (runbook: {"version":"blue"}). */
+    blueSelector: z.record(z.string()).default({ version: 'blue' }),
+    timeoutSeconds: rolloutTimeoutSeconds,
+    dryRun,
+    ...requestContext,
+  })
+  .strict()
+  .refine((v) => v.replicas !== undefined || v.greenDeployment !== undefined, {
+    message: 'give replicas, or greenDeployment to copy its count',
+    path: ['replicas'],
+  });
+
+export type BlueGreenRollbackInput = z.infer<typeof blueGreenRollbackInput>;
+
+export const canaryRollbackInput = z
+  .object({
+    namespace: kubeName,
+    /** The Ingress carrying canary routing (an ingress-nginx canary Ingress, or one with a canary path). */
+    ingress: kubeName,
+    canaryService: kubeName,
+    canaryDeployment: kubeName,
+    stableService: kubeName,
+    dryRun,
+    ...requestContext,
+  })
+  .strict();
+
+export type CanaryRollbackInput = z.infer<typeof canaryRollbackInput>;
+
+const restartTargets = {
+  /** Deployments to restart; when absent, every Deployment of the namespace that uses it. */
+  deployments: z.array(kubeName).optional(),
+  timeoutSeconds: rolloutTimeoutSeconds,
+};
+
+export const configMapRollbackInput = z
+  .object({
+    namespace: kubeName,
+    configMap: kubeName,
+    /** The previous version: its data inline, or the name of a backup ConfigMap holding it. */
+    previousData: z.record(z.string()).optional(),
+    backupConfigMap: kubeName.optional(),
+    ...restartTargets,
+    dryRun,
+    ...requestContext,
+  })
+  .strict()
+  .refine((v) => (v.previousData === undefined) !== (v.backupConfigMap === undefined), {
+    message: 'give exactly one of previousData and backupConfigMap',
+    path: ['previousData'],
+  });
+
+export type ConfigMapRollbackInput = z.infer<typeof configMapRollbackInput>;
+
+export const secretRollbackInput = z
+  .object({
+    namespace: kubeName,
+    /** The Kubernetes Secret to restore. */
+    secret: kubeName,
+    /** The Secrets Manager secret (name or ARN) holding the previous version. */
+    secretId: z.string().trim().min(1, 'must not be empty'),
+    versionStage: z.string().trim().min(1).default('AWSPREVIOUS'),
+    ...restartTargets,
+    dryRun,
+    ...requestContext,
+  })
+  .strict();
+
+export type SecretRollbackInput = z.infer<typeof secretRollbackInput>;
