@@ -8,6 +8,14 @@ export const FailureType = {
   Forbidden: 'Forbidden',
   Conflict: 'Conflict',
   VerificationFailed: 'VerificationFailed',
+  /** The resource is in a state that forbids the change (a paused Deployment). */
+  FailedPrecondition: 'FailedPrecondition',
+  /** A rollout that can no longer finish (progress deadline exceeded). */
+  RolloutFailed: 'RolloutFailed',
+  /** A wait ran past its overall limit. */
+  Timeout: 'Timeout',
+  /** A rollback and all its allowed fallbacks did not settle; a person must act. */
+  RollbackFailed: 'RollbackFailed',
 } as const;
 
 /** Errors that no retry can fix: every activity options object lists them as non-retryable. */

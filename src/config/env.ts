@@ -20,6 +20,7 @@ const envSchema = z.object({
   TEMPORAL_API_KEY: z.string().optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL: z.string().url().optional(),
+  KUBECONFIG: z.string().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 
@@ -32,6 +33,8 @@ export interface AppConfig {
     apiKey?: string;
   };
   aws: { region: string; endpoint?: string };
+  /** Unset: KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl does. */
+  kubernetes: { kubeconfigPath?: string };
   logLevel: string;
 }
 
@@ -61,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       apiKey: e.TEMPORAL_API_KEY,
     },
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL },
+    kubernetes: { kubeconfigPath: e.KUBECONFIG },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,2 +1,7 @@
 // The worker's workflow bundle: every procedure workflow, one per file.
 export { lambdaAliasRollback } from './lambdaAliasRollback.js';
+export { kubernetesDeploymentRollback } from './kubernetesDeploymentRollback.js';
+export { blueGreenRollback } from './blueGreenRollback.js';
+export { canaryRollback } from './canaryRollback.js';
+export { configMapRollback } from './configMapRollback.js';
+export { secretRollback } from './secretRollback.js';

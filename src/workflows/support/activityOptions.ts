@@ -13,3 +13,15 @@ export const cloudApiCall: ActivityOptions = {
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
 };
+
+/**
+ * An activity that waits (polling and heartbeating) for up to `limitSeconds`: a worker lost
+ * mid-wait is noticed within the heartbeat timeout and the wait resumes elsewhere.
+ */
+export function longWait(limitSeconds: number): ActivityOptions {
+  return {
+    startToCloseTimeout: `${limitSeconds + 120} seconds`,
+    heartbeatTimeout: '20 seconds',
+    retry: cloudApiCall.retry,
+  };
+}

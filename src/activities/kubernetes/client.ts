@@ -1,0 +1,145 @@
+// A small JSON client for the Kubernetes API. Configuration and authentication (certificates,
+// tokens, exec plugins) come from @kubernetes/client-node's KubeConfig; requests and responses
+// stay raw JSON so patches and comparisons are byte-for-byte what kubectl sends and sees.
+import http from 'node:http';
+import https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import { nonRetryable } from '../failures.js';
+
+export type PatchType = 'json' | 'merge' | 'strategic';
+const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+};
+
+export class KubeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class KubeClient {
+  private constructor(
+    private readonly config: KubeConfig,
+    private readonly server: string,
+  ) {}
+
+  /** From a kubeconfig file, or KUBECONFIG / ~/.kube/config / in-cluster when none is given. */
+  static load(kubeconfigPath?: string): KubeClient {
+    const config = new KubeConfig();
+    // A single file is loaded as given; a KUBECONFIG list (a:b) is merged as kubectl does.
+    if (kubeconfigPath && !kubeconfigPath.includes(':')) config.loadFromFile(kubeconfigPath);
+    else config.loadFromDefault();
+    const cluster = config.getCurrentCluster();
+    if (!cluster) throw new Error('kubernetes: the kubeconfig has no current cluster');
+    return new KubeClient(config, cluster.server.replace(/\/$/, ''));
+  }
+
+  /** One HTTP exchange; the body is returned as text, errors as KubeApiError with the API's Status. */
+  private async exchange(method: string, path: string, body?: string, contentType?: string): Promise<string> {
+    const url = new URL(`${this.server}${path}`);
+    const options: https.RequestOptions = {
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      headers: { Accept: 'application/json' },
+      timeout: 30_000,
+    };
+    await this.config.applyToHTTPSOptions(options);
+    if (body !== undefined) {
+      options.headers = { ...options.headers, 'Content-Type': contentType ?? 'application/json' };
+    }
+    const transport = url.protocol === 'https:' ? https : http;
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = transport.request(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`kubernetes: ${method} ${url.pathname} timed out`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+    if (status < 200 || status >= 300) {
+      let apiStatus: { reason?: string; message?: string } = {};
+      try {
+        apiStatus = JSON.parse(text) as typeof apiStatus;
+      } catch {
+        // not a Status object (pod logs, proxies)
+      }
+      throw new KubeApiError(status, apiStatus.reason ?? String(status), apiStatus.message ?? text.slice(0, 500));
+    }
+    return text;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    const text = await this.exchange(method, path, body === undefined ? undefined : JSON.stringify(body), contentType);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** The raw text of a subresource such as pod logs. */
+  text(path: string): Promise<string> {
+    return this.exchange('GET', path);
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+  create<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+  replace<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+  patch<T>(path: string, patch: unknown, type: PatchType): Promise<T> {
+    return this.request<T>('PATCH', path, patch, PATCH_CONTENT_TYPE[type]);
+  }
+  delete<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>('DELETE', path, body);
+  }
+}
+
+/**
+ * Maps API errors to Temporal failures: 404, 403, 401 and 422 are non-retryable with `context`
+ * in the message; 409 conflicts, 429, 5xx and network errors are retried.
+ */
+export function fromKubeError(error: unknown, context: string): unknown {
+  if (!(error instanceof KubeApiError)) return error;
+  if (error.status === 404) return nonRetryable('NotFound', `${context}: not found`);
+  if (error.status === 401 || error.status === 403) {
+    return nonRetryable('Forbidden', `${context}: forbidden (${error.message})`);
+  }
+  if (error.status === 422 || error.status === 400) {
+    return nonRetryable('InvalidInput', `${context}: rejected by the API server (${error.message})`);
+  }
+  return error;
+}
+
+export const paths = {
+  deployment: (ns: string, name: string) => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`,
+  deployments: (ns: string) => `/apis/apps/v1/namespaces/${ns}/deployments`,
+  replicaSets: (ns: string, selector: string) =>
+    `/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${encodeURIComponent(selector)}`,
+  replicaSet: (ns: string, name: string) => `/apis/apps/v1/namespaces/${ns}/replicasets/${name}`,
+  pods: (ns: string, selector: string) => `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`,
+  podCollection: (ns: string, selector: string) =>
+    `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`,
+  podLog: (ns: string, pod: string, tailLines: number) =>
+    `/api/v1/namespaces/${ns}/pods/${pod}/log?tailLines=${tailLines}`,
+  service: (ns: string, name: string) => `/api/v1/namespaces/${ns}/services/${name}`,
+  endpointSlices: (ns: string, service: string) =>
+    `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${service}`)}`,
+  ingress: (ns: string, name: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${name}`,
+  configMap: (ns: string, name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`,
+  configMaps: (ns: string) => `/api/v1/namespaces/${ns}/configmaps`,
+  secret: (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`,
+  secrets: (ns: string) => `/api/v1/namespaces/${ns}/secrets`,
+};

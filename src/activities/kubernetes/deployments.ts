@@ -1,0 +1,383 @@
+// Deployment operations with kubectl's semantics: rollout history, undo, status, restart and
+// set env, plus the runbook's "Rollback Failed" fallbacks. Each one reads before it writes, so a
+// retry after a crash at any line converges on the same end state.
+import { log } from '@temporalio/activity';
+import type { Deployment, Pod, ReplicaSet } from '../../domain/kubernetes/objects.js';
+import { selectorToQuery } from '../../domain/kubernetes/objects.js';
+import {
+  RESTARTED_AT_ANNOTATION,
+  RolloutError,
+  chooseRevision,
+  ownedReplicaSets,
+  pausedError,
+  revisionOf,
+  rollbackPatch,
+  rolloutHistory,
+  rolloutStatus,
+  templatesEqualIgnoringHash,
+  withoutHashLabel,
+  type RevisionEntry,
+  type RolloutStatus,
+} from '../../domain/kubernetes/rollout.js';
+import { lineDiff, stableJson } from '../../domain/textDiff.js';
+import { nonRetryable } from '../failures.js';
+import { pollUntil } from '../waiting.js';
+import { fromKubeError, KubeApiError, paths, type KubeClient } from './client.js';
+
+export interface DeploymentRef {
+  namespace: string;
+  deployment: string;
+}
+
+export interface UndoPlan {
+  deployment: string;
+  namespace: string;
+  currentRevision: number;
+  targetRevision: number;
+  /** The ReplicaSet whose template is restored: the key that makes the undo idempotent. */
+  targetReplicaSet: string;
+  alreadyMatches: boolean;
+  paused: boolean;
+  replicas: number;
+  /** Line diff of the pod template, current (-) to target (+). */
+  diff: string;
+}
+
+export interface UndoResult {
+  outcome: 'rolled back' | 'skipped';
+  message: string;
+  revision: number;
+}
+
+export interface PodReport {
+  total: number;
+  running: number;
+  ready: number;
+  restarts: number;
+  pods: { name: string; phase: string; ready: boolean; restarts: number }[];
+}
+
+export function createDeploymentActivities(kube: () => KubeClient) {
+  const label = (ref: DeploymentRef) => `kubernetes: deployment "${ref.deployment}" in namespace "${ref.namespace}"`;
+
+  async function readDeployment(ref: DeploymentRef): Promise<Deployment> {
+    try {
+      return await kube().get<Deployment>(paths.deployment(ref.namespace, ref.deployment));
+    } catch (error) {
+      throw fromKubeError(error, label(ref));
+    }
+  }
+
+  async function replicaSetsOf(deployment: Deployment): Promise<ReplicaSet[]> {
+    const ns = deployment.metadata.namespace!;
+    const list = await kube().get<{ items: ReplicaSet[] }>(
+      paths.replicaSets(ns, selectorToQuery(deployment.spec.selector)),
+    );
+    return ownedReplicaSets(deployment, list.items);
+  }
+
+  async function podsOf(deployment: Deployment): Promise<Pod[]> {
+    const ns = deployment.metadata.namespace!;
+    const list = await kube().get<{ items: Pod[] }>(paths.pods(ns, selectorToQuery(deployment.spec.selector)));
+    return list.items.filter((p) => !p.metadata.deletionTimestamp);
+  }
+
+  function currentRevision(deployment: Deployment): number {
+    return Number(deployment.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+  }
+
+  /** `kubectl rollout history`. */
+  async function rolloutHistoryOf(ref: DeploymentRef): Promise<RevisionEntry[]> {
+    const deployment = await readDeployment(ref);
+    return rolloutHistory(await replicaSetsOf(deployment));
+  }
+
+  /** Everything `kubectl rollout undo` decides before it patches, without changing anything. */
+  async function planRolloutUndo(ref: DeploymentRef & { toRevision?: number }): Promise<UndoPlan> {
+    const deployment = await readDeployment(ref);
+    let choice;
+    try {
+      choice = chooseRevision(deployment, await replicaSetsOf(deployment), ref.toRevision ?? 0);
+    } catch (error) {
+      if (error instanceof RolloutError) throw nonRetryable('NotFound', `${label(ref)}: ${error.message}`);
+      throw error;
+    }
+    const current = withoutHashLabel(deployment.spec.template);
+    const target = withoutHashLabel(choice.replicaSet.spec.template);
+    return {
+      deployment: ref.deployment,
+      namespace: ref.namespace,
+      currentRevision: currentRevision(deployment),
+      targetRevision: choice.revision,
+      targetReplicaSet: choice.replicaSet.metadata.name!,
+      alreadyMatches: templatesEqualIgnoringHash(current, target),
+      paused: deployment.spec.paused === true,
+      replicas: deployment.spec.replicas ?? 1,
+      diff: lineDiff(stableJson(current), stableJson(target)),
+    };
+  }
+
+  /** `kubectl rollout undo` to the template of one ReplicaSet (named, so a retry is a no-op). */
+  async function rolloutUndo(ref: DeploymentRef & { replicaSet: string }): Promise<UndoResult> {
+    const deployment = await readDeployment(ref);
+    let rs: ReplicaSet;
+    try {
+      rs = await kube().get<ReplicaSet>(paths.replicaSet(ref.namespace, ref.replicaSet));
+    } catch (error) {
+      throw fromKubeError(error, `kubernetes: replicaset "${ref.replicaSet}" of ${label(ref)}`);
+    }
+    if (ownedReplicaSets(deployment, [rs]).length === 0) {
+      throw nonRetryable('Conflict', `kubernetes: replicaset "${ref.replicaSet}" is not controlled by ${label(ref)}`);
+    }
+    if (deployment.spec.paused) throw nonRetryable('FailedPrecondition', pausedError(ref.deployment).message);
+    const revision = revisionOf(rs) ?? 0;
+    if (templatesEqualIgnoringHash(rs.spec.template, deployment.spec.template)) {
+      const message = `skipped rollback (current template already matches revision ${revision})`;
+      log.info(message, { ...ref });
+      return { outcome: 'skipped', message, revision };
+    }
+    try {
+      await kube().patch(paths.deployment(ref.namespace, ref.deployment), rollbackPatch(deployment, rs), 'json');
+    } catch (error) {
+      throw fromKubeError(error, `${label(ref)}: failed restoring revision ${revision}`);
+    }
+    const message = `deployment.apps/${ref.deployment} rolled back`;
+    log.info(message, { ...ref, revision });
+    return { outcome: 'rolled back', message, revision };
+  }
+
+  /** `kubectl rollout status`, heartbeating the replica counts; fails on ProgressDeadlineExceeded. */
+  async function waitForRollout(
+    ref: DeploymentRef & { timeoutSeconds?: number; pollSeconds?: number },
+  ): Promise<RolloutStatus & { elapsedSeconds: number }> {
+    const result = await pollUntil<RolloutStatus, RolloutStatus>({
+      what: `deployment "${ref.deployment}" rollout to finish`,
+      intervalMs: (ref.pollSeconds ?? 1) * 1000,
+      timeoutMs: (ref.timeoutSeconds ?? 600) * 1000,
+      describe: (s) => s.message,
+      poll: async () => {
+        const status = rolloutStatus(await readDeployment(ref));
+        if (status.failed) throw nonRetryable('RolloutFailed', `${label(ref)}: ${status.message}`);
+        return status.done ? { done: true, result: status, progress: status } : { done: false, progress: status };
+      },
+    });
+    return { ...result, elapsedSeconds: result.waited.elapsedSeconds };
+  }
+
+  /** `kubectl get pods -l ...`: how many of the Deployment's pods are Running and Ready. */
+  async function podStatus(ref: DeploymentRef): Promise<PodReport> {
+    const pods = await podsOf(await readDeployment(ref));
+    const report: PodReport = { total: pods.length, running: 0, ready: 0, restarts: 0, pods: [] };
+    for (const pod of pods) {
+      const phase = pod.status?.phase ?? 'Unknown';
+      const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      const restarts = (pod.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0);
+      if (phase === 'Running') report.running += 1;
+      if (ready) report.ready += 1;
+      report.restarts += restarts;
+      report.pods.push({ name: pod.metadata.name!, phase, ready, restarts });
+    }
+    return report;
+  }
+
+  /** `kubectl logs -l ... --tail=N | grep -c PATTERN`; says so when the cluster serves no logs. */
+  async function logErrorCount(
+    ref: DeploymentRef & { tailLines?: number; pattern?: string },
+  ): Promise<{ available: boolean; errorCount: number; podsRead: number; detail: string }> {
+    const pods = await podsOf(await readDeployment(ref));
+    const pattern = new RegExp(ref.pattern ?? 'ERROR');
+    let errorCount = 0;
+    let podsRead = 0;
+    const unavailable: string[] = [];
+    for (const pod of pods) {
+      try {
+        const text = await kube().text(paths.podLog(ref.namespace, pod.metadata.name!, ref.tailLines ?? 100));
+        podsRead += 1;
+        errorCount += text.split('\n').filter((line) => pattern.test(line)).length;
+      } catch (error) {
+        if (!(error instanceof KubeApiError)) throw error;
+        unavailable.push(pod.metadata.name!);
+      }
+    }
+    const available = podsRead > 0;
+    const detail = available
+      ? `${errorCount} lines matching ${pattern.source} in the last ${ref.tailLines ?? 100} lines of ${podsRead} pods`
+      : `logs unavailable (${unavailable.length} pods, none served logs)`;
+    return { available, errorCount, podsRead, detail };
+  }
+
+  /** `kubectl rollout restart`: the restartedAt template annotation, set to the workflow's time. */
+  async function rolloutRestart(ref: DeploymentRef & { restartedAt: string }): Promise<{ changed: boolean }> {
+    const deployment = await readDeployment(ref);
+    if (deployment.spec.paused) {
+      throw nonRetryable('FailedPrecondition', "can't restart paused deployment (run rollout resume first)");
+    }
+    if (deployment.spec.template.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] === ref.restartedAt) {
+      return { changed: false };
+    }
+    const patch = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: ref.restartedAt } } } } };
+    try {
+      await kube().patch(paths.deployment(ref.namespace, ref.deployment), patch, 'strategic');
+    } catch (error) {
+      throw fromKubeError(error, label(ref));
+    }
+    log.info(`deployment.apps/${ref.deployment} restarted`, { ...ref });
+    return { changed: true };
+  }
+
+  /** `kubectl set env deployment/NAME NAME=VALUE [-c container]`; no rollout when already set. */
+  async function setDeploymentEnv(
+    ref: DeploymentRef & { container?: string; name: string; value: string },
+  ): Promise<{ changed: boolean; previous: (string | null)[] }> {
+    const deployment = await readDeployment(ref);
+    const containers = deployment.spec.template.spec?.containers ?? [];
+    const ops: object[] = [];
+    const previous: (string | null)[] = [];
+    let matched = 0;
+    containers.forEach((container, index) => {
+      if (ref.container && container.name !== ref.container) return;
+      matched += 1;
+      const env = container.env ?? [];
+      const existing = env.find((e) => e.name === ref.name);
+      previous.push(existing?.value ?? null);
+      if (existing && existing.value === ref.value && !existing.valueFrom) return;
+      const next = existing
+        ? env.map((e) => (e.name === ref.name ? { name: ref.name, value: ref.value } : e))
+        : [...env, { name: ref.name, value: ref.value }];
+      ops.push({
+        op: container.env ? 'replace' : 'add',
+        path: `/spec/template/spec/containers/${index}/env`,
+        value: next,
+      });
+    });
+    if (matched === 0) {
+      throw nonRetryable('NotFound', `${label(ref)}: no container named "${ref.container}"`);
+    }
+    if (ops.length === 0) return { changed: false, previous };
+    try {
+      await kube().patch(paths.deployment(ref.namespace, ref.deployment), ops, 'json');
+    } catch (error) {
+      throw fromKubeError(error, label(ref));
+    }
+    log.info(`deployment.apps/${ref.deployment} env updated`, { ...ref, value: undefined });
+    return { changed: true, previous };
+  }
+
+  /** Fallback rung 1: delete the pods that were there (by UID, so a retry spares their replacements). */
+  async function deletePods(ref: DeploymentRef): Promise<{ deleted: string[] }> {
+    const pods = await podsOf(await readDeployment(ref));
+    const deleted: string[] = [];
+    for (const pod of pods) {
+      try {
+        await kube().delete(`/api/v1/namespaces/${ref.namespace}/pods/${pod.metadata.name}`, {
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          preconditions: { uid: pod.metadata.uid },
+        });
+        deleted.push(pod.metadata.name!);
+      } catch (error) {
+        // Already gone, or already replaced under the same name: nothing left to do for it.
+        if (error instanceof KubeApiError && (error.status === 404 || error.status === 409)) continue;
+        throw fromKubeError(error, `kubernetes: pod "${pod.metadata.name}"`);
+      }
+    }
+    return { deleted };
+  }
+
+  /** `kubectl scale --replicas=N`; reports the count it replaced. */
+  async function scaleDeployment(
+    ref: DeploymentRef & { replicas: number },
+  ): Promise<{ changed: boolean; from: number; to: number }> {
+    const deployment = await readDeployment(ref);
+    const from = deployment.spec.replicas ?? 1;
+    if (from === ref.replicas) return { changed: false, from, to: ref.replicas };
+    try {
+      await kube().patch(
+        paths.deployment(ref.namespace, ref.deployment),
+        { spec: { replicas: ref.replicas } },
+        'merge',
+      );
+    } catch (error) {
+      throw fromKubeError(error, label(ref));
+    }
+    return { changed: true, from, to: ref.replicas };
+  }
+
+  /** Waits until no pod of the Deployment is left (after scaling to zero). */
+  async function waitForNoPods(ref: DeploymentRef & { timeoutSeconds?: number }): Promise<{ elapsedSeconds: number }> {
+    const result = await pollUntil<{ pods: number }, object>({
+      what: `pods of deployment "${ref.deployment}" to terminate`,
+      intervalMs: 1000,
+      timeoutMs: (ref.timeoutSeconds ?? 300) * 1000,
+      describe: (p) => `${p.pods} pods left`,
+      poll: async () => {
+        const pods = (await podsOf(await readDeployment(ref))).length;
+        return pods === 0 ? { done: true, result: {}, progress: { pods } } : { done: false, progress: { pods } };
+      },
+    });
+    return { elapsedSeconds: result.waited.elapsedSeconds };
+  }
+
+  /**
+   * Fallback rung 3: delete the Deployment and create it from a previous manifest. The manifest
+   * carries a marker annotation, so a retry finds its own recreation and does not delete it again.
+   */
+  async function recreateFromManifest(
+    ref: DeploymentRef & { manifest: Deployment; marker: string },
+  ): Promise<{ recreated: boolean }> {
+    const MARKER = 'rollback-orchestrator/recreated-by';
+    const path = paths.deployment(ref.namespace, ref.deployment);
+    try {
+      const existing = await kube().get<Deployment>(path);
+      if (existing.metadata.annotations?.[MARKER] === ref.marker) return { recreated: false };
+      await kube().delete(path, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' });
+    } catch (error) {
+      if (!(error instanceof KubeApiError && error.status === 404)) throw fromKubeError(error, label(ref));
+    }
+    await pollUntil<{ present: boolean }, object>({
+      what: `deployment "${ref.deployment}" to be deleted`,
+      intervalMs: 500,
+      timeoutMs: 120_000,
+      poll: async () => {
+        try {
+          await kube().get(path);
+          return { done: false, progress: { present: true } };
+        } catch (error) {
+          if (error instanceof KubeApiError && error.status === 404) {
+            return { done: true, result: {}, progress: { present: false } };
+          }
+          throw error;
+        }
+      },
+    });
+    const manifest = structuredClone(ref.manifest);
+    manifest.metadata = {
+      name: ref.deployment,
+      namespace: ref.namespace,
+      labels: manifest.metadata?.labels,
+      annotations: { ...(manifest.metadata?.annotations ?? {}), [MARKER]: ref.marker },
+    };
+    delete manifest.status;
+    try {
+      await kube().create(paths.deployments(ref.namespace), { apiVersion: 'apps/v1', kind: 'Deployment', ...manifest });
+    } catch (error) {
+      throw fromKubeError(error, `${label(ref)}: recreate`);
+    }
+    return { recreated: true };
+  }
+
+  return {
+    rolloutHistory: rolloutHistoryOf,
+    planRolloutUndo,
+    rolloutUndo,
+    waitForRollout,
+    podStatus,
+    logErrorCount,
+    rolloutRestart,
+    setDeploymentEnv,
+    deletePods,
+    scaleDeployment,
+    waitForNoPods,
+    recreateFromManifest,
+  };
+}

@@ -1,0 +1,20 @@
+// Everything that talks to the Kubernetes API, from one client built on first use (a worker
+// that only rolls back Lambda aliases needs no kubeconfig).
+import { KubeClient } from './client.js';
+import { createConfigurationActivities } from './configuration.js';
+import { createDeploymentActivities } from './deployments.js';
+import { createTrafficActivities } from './traffic.js';
+
+/** One client per worker, made on first use. */
+export function lazyKubeClient(kubeconfigPath: string | undefined): () => KubeClient {
+  let client: KubeClient | undefined;
+  return () => (client ??= KubeClient.load(kubeconfigPath));
+}
+
+export function createKubernetesActivities(kube: () => KubeClient) {
+  return {
+    ...createDeploymentActivities(kube),
+    ...createTrafficActivities(kube),
+    ...createConfigurationActivities(kube),
+  };
+}

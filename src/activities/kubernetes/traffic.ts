@@ -1,0 +1,226 @@
+// Traffic switches: a Service's selector (blue-green) and an Ingress's canary routing, each
+// read back from the API so a workflow can verify where traffic goes.
+import { log } from '@temporalio/activity';
+import type { Pod } from '../../domain/kubernetes/objects.js';
+import { pollUntil } from '../waiting.js';
+import { fromKubeError, KubeApiError, paths, type KubeClient } from './client.js';
+
+interface Service {
+  metadata: { name: string };
+  spec: { selector?: Record<string, string> };
+}
+
+interface EndpointSlice {
+  endpoints?: { addresses: string[]; conditions?: { ready?: boolean }; targetRef?: { kind?: string; name?: string } }[];
+}
+
+interface IngressBackend {
+  service?: { name: string; port?: { number?: number; name?: string } };
+}
+
+interface Ingress {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: {
+    defaultBackend?: IngressBackend;
+    rules?: { host?: string; http?: { paths: { path?: string; pathType?: string; backend: IngressBackend }[] } }[];
+  };
+}
+
+export const NGINX_CANARY_ANNOTATION = 'nginx.ingress.kubernetes.io/canary';
+
+export interface EndpointReport {
+  ready: { pod: string; ip: string; labels: Record<string, string> }[];
+  notReady: number;
+}
+
+export interface IngressRouting {
+  ingresses: { name: string; canary: boolean; services: string[] }[];
+}
+
+export function createTrafficActivities(kube: () => KubeClient) {
+  async function readService(namespace: string, service: string): Promise<Service> {
+    try {
+      return await kube().get<Service>(paths.service(namespace, service));
+    } catch (error) {
+      throw fromKubeError(error, `kubernetes: service "${service}" in namespace "${namespace}"`);
+    }
+  }
+
+  /** `kubectl patch service -p '{"spec":{"selector":{...}}}'` (strategic merge, as kubectl patch). */
+  async function patchServiceSelector(ref: {
+    namespace: string;
+    service: string;
+    selector: Record<string, string>;
+  }): Promise<{ changed: boolean; previous: Record<string, string> }> {
+    const service = await readService(ref.namespace, ref.service);
+    const previous = service.spec.selector ?? {};
+    if (Object.entries(ref.selector).every(([k, v]) => previous[k] === v)) return { changed: false, previous };
+    try {
+      await kube().patch(paths.service(ref.namespace, ref.service), { spec: { selector: ref.selector } }, 'strategic');
+    } catch (error) {
+      throw fromKubeError(error, `kubernetes: service "${ref.service}" in namespace "${ref.namespace}"`);
+    }
+    log.info(`service/${ref.service} patched`, { selector: ref.selector });
+    return { changed: true, previous };
+  }
+
+  async function endpointsOf(namespace: string, service: string): Promise<EndpointReport> {
+    const slices = await kube().get<{ items: EndpointSlice[] }>(paths.endpointSlices(namespace, service));
+    const report: EndpointReport = { ready: [], notReady: 0 };
+    for (const endpoint of slices.items.flatMap((s) => s.endpoints ?? [])) {
+      if (endpoint.conditions?.ready === false) {
+        report.notReady += 1;
+        continue;
+      }
+      const podName = endpoint.targetRef?.kind === 'Pod' ? endpoint.targetRef.name : undefined;
+      let labels: Record<string, string> = {};
+      if (podName) {
+        try {
+          labels = (await kube().get<Pod>(`/api/v1/namespaces/${namespace}/pods/${podName}`)).metadata.labels ?? {};
+        } catch (error) {
+          if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+        }
+      }
+      report.ready.push({ pod: podName ?? '', ip: endpoint.addresses[0] ?? '', labels });
+    }
+    return report;
+  }
+
+  /**
+   * Waits until every ready endpoint of the Service is a pod carrying `labels`, and there are
+   * `count` of them: the proof that traffic goes where the selector says.
+   */
+  async function waitForServiceEndpoints(ref: {
+    namespace: string;
+    service: string;
+    labels: Record<string, string>;
+    count: number;
+    timeoutSeconds?: number;
+  }): Promise<EndpointReport> {
+    const matches = (l: Record<string, string>) => Object.entries(ref.labels).every(([k, v]) => l[k] === v);
+    return pollUntil<EndpointReport, EndpointReport>({
+      what: `service "${ref.service}" endpoints to be ${ref.count} pods with ${JSON.stringify(ref.labels)}`,
+      intervalMs: 500,
+      timeoutMs: (ref.timeoutSeconds ?? 120) * 1000,
+      describe: (r) => `${r.ready.length} ready endpoints, ${r.ready.filter((e) => matches(e.labels)).length} matching`,
+      poll: async () => {
+        const report = await endpointsOf(ref.namespace, ref.service);
+        const done = report.ready.length === ref.count && report.ready.every((e) => matches(e.labels));
+        return done ? { done: true, result: report, progress: report } : { done: false, progress: report };
+      },
+    });
+  }
+
+  /**
+   * Removes canary routing: an ingress-nginx canary Ingress (annotation canary: "true") is deleted;
+   * in an ordinary Ingress, the paths whose backend is the canary Service are removed by one JSON
+   * patch, each guarded by a test of what it removes.
+   */
+  async function removeCanaryRouting(ref: {
+    namespace: string;
+    ingress: string;
+    canaryService: string;
+  }): Promise<{ changed: boolean; action: string }> {
+    const path = paths.ingress(ref.namespace, ref.ingress);
+    let ingress: Ingress;
+    try {
+      ingress = await kube().get<Ingress>(path);
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) {
+        return { changed: false, action: `ingress "${ref.ingress}" already absent` };
+      }
+      throw fromKubeError(error, `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`);
+    }
+    if (ingress.metadata.annotations?.[NGINX_CANARY_ANNOTATION] === 'true') {
+      await kube()
+        .delete(path)
+        .catch((error: unknown) => {
+          if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+        });
+      return { changed: true, action: `deleted canary ingress "${ref.ingress}"` };
+    }
+    const ops: object[] = [];
+    (ingress.spec.rules ?? []).forEach((rule, r) => {
+      const found = rule.http?.paths ?? [];
+      for (let p = found.length - 1; p >= 0; p--) {
+        if (found[p]!.backend.service?.name !== ref.canaryService) continue;
+        const at = `/spec/rules/${r}/http/paths/${p}`;
+        ops.push(
+          { op: 'test', path: `${at}/backend/service/name`, value: ref.canaryService },
+          { op: 'remove', path: at },
+        );
+      }
+    });
+    if (ops.length === 0)
+      return { changed: false, action: `no path of ingress "${ref.ingress}" routes to "${ref.canaryService}"` };
+    try {
+      await kube().patch(path, ops, 'json');
+    } catch (error) {
+      throw fromKubeError(error, `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`);
+    }
+    return { changed: true, action: `removed ${ops.length / 2} canary paths from ingress "${ref.ingress}"` };
+  }
+
+  /** Which Services every Ingress of the namespace routes to. */
+  async function ingressRouting(ref: { namespace: string }): Promise<IngressRouting> {
+    const list = await kube().get<{ items: Ingress[] }>(
+      `/apis/networking.k8s.io/v1/namespaces/${ref.namespace}/ingresses`,
+    );
+    return {
+      ingresses: list.items.map((ing) => ({
+        name: ing.metadata.name,
+        canary: ing.metadata.annotations?.[NGINX_CANARY_ANNOTATION] === 'true',
+        services: [
+          ...new Set(
+            [
+              ing.spec.defaultBackend,
+              ...(ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
+            ]
+              .map((b) => b?.service?.name)
+              .filter((s): s is string => Boolean(s)),
+          ),
+        ],
+      })),
+    };
+  }
+
+  /** `kubectl delete deployment NAME`; already gone is success. */
+  async function deleteDeployment(ref: { namespace: string; deployment: string }): Promise<{ deleted: boolean }> {
+    try {
+      await kube().delete(paths.deployment(ref.namespace, ref.deployment), {
+        kind: 'DeleteOptions',
+        apiVersion: 'v1',
+        propagationPolicy: 'Background',
+      });
+      return { deleted: true };
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return { deleted: false };
+      throw fromKubeError(error, `kubernetes: deployment "${ref.deployment}" in namespace "${ref.namespace}"`);
+    }
+  }
+
+  /** Whether a Deployment exists, and its replica count. */
+  async function deploymentReplicas(ref: {
+    namespace: string;
+    deployment: string;
+  }): Promise<{ exists: boolean; replicas: number }> {
+    try {
+      const d = await kube().get<{ spec: { replicas?: number } }>(paths.deployment(ref.namespace, ref.deployment));
+      return { exists: true, replicas: d.spec.replicas ?? 1 };
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return { exists: false, replicas: 0 };
+      throw fromKubeError(error, `kubernetes: deployment "${ref.deployment}" in namespace "${ref.namespace}"`);
+    }
+  }
+
+  return {
+    readServiceSelector: async (ref: { namespace: string; service: string }) =>
+      (await readService(ref.namespace, ref.service)).spec.selector ?? {},
+    patchServiceSelector,
+    waitForServiceEndpoints,
+    removeCanaryRouting,
+    ingressRouting,
+    deleteDeployment,
+    deploymentReplicas,
+  };
+}

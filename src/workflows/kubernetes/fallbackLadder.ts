@@ -1,0 +1,103 @@
+// Runbook "Rollback Failed": force pod restart, then scale to zero and back, then delete and
+// recreate from a previous manifest. Each rung is tried only if the one before did not settle the
+// Deployment; the ones that cause downtime wait for a person unless the input allows them.
+import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities/index.js';
+import type { Deployment } from '../../domain/kubernetes/objects.js';
+import type { FallbackPolicy } from '../../domain/schemas/kubernetes.js';
+import { cloudApiCall, longWait } from '../support/activityOptions.js';
+import type { ConfirmationGate } from '../support/confirmation.js';
+import type { Progress } from '../support/progress.js';
+import { waitAndVerify, type DeploymentRef, type Verification } from './settle.js';
+
+const k8s = proxyActivities<Activities>(cloudApiCall);
+
+export type Rung = 'delete pods' | 'scale to zero and back' | 'recreate from manifest';
+
+export interface RungResult {
+  rung: Rung;
+  outcome: 'settled' | 'not settled' | 'not confirmed';
+  detail: string;
+  confirmedBy?: string;
+}
+
+interface LadderContext {
+  ref: DeploymentRef;
+  policy: FallbackPolicy;
+  replicas: number;
+  timeoutSeconds: number;
+  maxLogErrors?: number;
+  progress: Progress;
+  gate: ConfirmationGate;
+}
+
+export async function runFallbackLadder(
+  ctx: LadderContext,
+): Promise<{ verification?: Verification; rungs: RungResult[] }> {
+  const rungs: { rung: Rung; enabled: boolean; destructive: boolean; act: () => Promise<void> }[] = [
+    {
+      rung: 'delete pods',
+      enabled: ctx.policy.deletePods,
+      destructive: false,
+      act: async () => {
+        await k8s.deletePods(ctx.ref);
+      },
+    },
+    {
+      rung: 'scale to zero and back',
+      enabled: ctx.policy.scaleToZeroAndBack,
+      destructive: true,
+      act: async () => {
+        await k8s.scaleDeployment({ ...ctx.ref, replicas: 0 });
+        await proxyActivities<Activities>(longWait(300)).waitForNoPods({ ...ctx.ref, timeoutSeconds: 300 });
+        await sleep(ctx.policy.pauseAtZeroSeconds * 1000);
+        await k8s.scaleDeployment({ ...ctx.ref, replicas: ctx.replicas });
+      },
+    },
+    {
+      rung: 'recreate from manifest',
+      enabled: ctx.policy.recreateFromManifest !== undefined,
+      destructive: true,
+      act: async () => {
+        const { workflowId, runId } = workflowInfo();
+        await proxyActivities<Activities>(longWait(180)).recreateFromManifest({
+          ...ctx.ref,
+          manifest: ctx.policy.recreateFromManifest as unknown as Deployment,
+          marker: `${workflowId}/${runId}`,
+        });
+      },
+    },
+  ];
+
+  const results: RungResult[] = [];
+  for (const { rung, enabled, destructive, act } of rungs) {
+    if (!enabled) continue;
+    let confirmedBy: string | undefined;
+    if (destructive && !ctx.policy.allowDestructive) {
+      ctx.progress.step(`fallback: ${rung}`, 'waiting for confirm');
+      ctx.progress.awaiting(rung);
+      const confirmation = await ctx.gate.waitFor(rung, ctx.policy.confirmationTimeoutSeconds);
+      ctx.progress.awaiting(undefined);
+      if (!confirmation) {
+        results.push({
+          rung,
+          outcome: 'not confirmed',
+          detail: `no confirm within ${ctx.policy.confirmationTimeoutSeconds}s`,
+        });
+        return { rungs: results };
+      }
+      confirmedBy = confirmation.by;
+    }
+    ctx.progress.step(`fallback: ${rung}`);
+    await act();
+    const verification = await waitAndVerify(ctx.ref, ctx, ctx.progress);
+    results.push({
+      rung,
+      outcome: verification.passed ? 'settled' : 'not settled',
+      detail: verification.problem ?? verification.rollout,
+      confirmedBy,
+    });
+    if (verification.passed) return { verification, rungs: results };
+  }
+  return { rungs: results };
+}
