@@ -137,7 +137,8 @@ rm -rf "$WORK"; mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 
 P="${K8S_BUILD_P:-2}"
-export CGO_ENABLED=0 GOFLAGS="-mod=readonly" GOTOOLCHAIN=local
+# GOTOOLCHAIN=local: use the machine's Go (>= 1.26, see go.mod), never download another.
+export CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" GOTOOLCHAIN=local
 # The version the Kubernetes binaries report (otherwise v0.0.0-master).
 MINOR="${K8S_VERSION#v1.}"; MINOR="${MINOR%%.*}"
 VX=""
