@@ -8,6 +8,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   setupFiles: ['<rootDir>/test/support/setup.ts'],
+  // Stops the local Kubernetes cluster if this run started it (a hand-started one is kept).
+  globalTeardown: '<rootDir>/test/support/kubernetes-teardown.js',
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 120_000,
   // Temporal servers and moto are real processes: a few test files at a time on two cores.

@@ -37,4 +37,12 @@ link python "$venv/bin/python"
 for t in temporal temporal-test-server moto_server; do
   [ -x "$bin/$t" ] || { echo "tools: $t is missing after install" >&2; exit 1; }
 done
+
+# The local Kubernetes control plane (built from the Go module proxy; cached per machine, so
+# only the first build on a machine takes minutes). ROLLBACK_SKIP_K8S=1 leaves it out.
+if [ "${ROLLBACK_SKIP_K8S:-}" = "1" ]; then
+  echo "tools: skipping the Kubernetes build (ROLLBACK_SKIP_K8S=1)"
+else
+  bash "$root/scripts/k8s/build.sh"
+fi
 echo "tools: ready in .tools/bin ($(ls "$bin" | tr '\n' ' '))"

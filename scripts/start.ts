@@ -6,6 +6,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedLambdaFunction } from '../src/demo/seedLambda.js';
 import { DEMO_LAMBDA, demoRollbackCommand } from '../src/local/demo.js';
+import {
+  DEMO_DEPLOYMENT,
+  kubernetesBuilt,
+  startKubernetesDemo,
+  stopKubernetesDemo,
+  type KubernetesDemo,
+} from '../src/local/kubernetesDemo.js';
 import { portAnswers, startService, stopServices, waitUntil, type Service } from '../src/local/processes.js';
 import { devServerSearchAttributeArgs } from '../src/temporal/searchAttributes.js';
 
@@ -26,6 +33,7 @@ const address = `127.0.0.1:${temporalPort}`;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const services: Service[] = [];
+let kubernetes: KubernetesDemo | undefined;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
@@ -33,6 +41,9 @@ async function stopAll(code: number): Promise<never> {
     stopping = true;
     console.log('\nstopping worker, moto and the Temporal dev server...');
     await stopServices(services);
+    if (kubernetes && (await stopKubernetesDemo(root, kubernetes).catch(() => false))) {
+      console.log('stopped the local Kubernetes cluster.');
+    }
     console.log('stopped.');
   }
   process.exit(code);
@@ -89,6 +100,10 @@ async function main(): Promise<void> {
     alias: DEMO_LAMBDA.alias,
   });
 
+  if (kubernetesBuilt(root) && process.env.ROLLBACK_SKIP_K8S !== '1') {
+    kubernetes = await startKubernetesDemo(root);
+  }
+
   await waitUntil('Temporal dev server', temporal, () => portAnswers(temporalPort));
   await waitUntil('Temporal Web UI', temporal, () => portAnswers(uiPort));
 
@@ -100,11 +115,24 @@ async function main(): Promise<void> {
       TEMPORAL_TASK_QUEUE: taskQueue,
       AWS_ENDPOINT_URL: motoEndpoint,
       AWS_REGION: aws.region,
+      ...(kubernetes ? { KUBECONFIG: kubernetes.kubeconfigPath } : {}),
     },
   });
   services.push(worker);
   await waitUntil('worker', worker, async () => true, 1_000).catch(() => undefined);
 
+  const rel = (p: string) => path.relative(process.cwd(), p) || p;
+  const kubectl = kubernetes ? `KUBECONFIG=${rel(kubernetes.kubeconfigPath)} ${rel(bin('kubectl'))}` : '';
+  const kubernetesLines = kubernetes
+    ? `  Kubernetes        ${rel(kubernetes.kubeconfigPath)}   demo Deployment "${DEMO_DEPLOYMENT.namespace}/${DEMO_DEPLOYMENT.deployment}" at revision 3
+
+Roll the demo Deployment back one revision, then look at its history:
+
+  ${rel(bin('temporal'))} workflow start --address ${address} --type kubernetesDeploymentRollback --task-queue ${taskQueue} --workflow-id demo-web-rollback --input '${JSON.stringify(DEMO_DEPLOYMENT)}'
+  ${kubectl} -n ${DEMO_DEPLOYMENT.namespace} rollout history deployment/${DEMO_DEPLOYMENT.deployment}
+`
+    : `  Kubernetes        not built: \`npm run tools:k8s\` builds the local control plane (about 5-10 minutes once per machine)
+`;
   const command = demoRollbackCommand({
     temporalBin: path.relative(process.cwd(), bin('temporal')) || bin('temporal'),
     address,
@@ -117,7 +145,7 @@ rollback-orchestrator is running (Ctrl-C stops everything).
   Temporal gRPC     ${address}   namespace default, task queue ${taskQueue}
   moto (AWS)        ${motoEndpoint}   demo Lambda "${DEMO_LAMBDA.functionName}", alias "${DEMO_LAMBDA.alias}" -> version ${DEMO_LAMBDA.versionCount}
   logs              ${path.relative(process.cwd(), logDir) || logDir}/{temporal,moto,worker}.log
-
+${kubernetesLines}
 Roll the demo alias back one version:
 
   ${command}

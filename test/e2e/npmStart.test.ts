@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { aliasVersion } from '../support/aws.js';
 import { freePort } from '../support/ports.js';
 import { distPath, run, startProcess, type RunningProcess } from '../support/processes.js';
+import { historyRows } from '../support/deployments.js';
 import { toolPath } from '../support/tools.js';
 import { portAnswers } from '../../src/local/processes.js';
 
@@ -24,8 +25,10 @@ beforeAll(async () => {
     TEMPORAL_UI_PORT: String(ports.ui),
     MOTO_PORT: String(ports.moto),
     DATA_DIR: dataDir,
+    // The cluster is shared with the other test files: this run's teardown stops it, not npm start.
+    K8S_STARTED_BY: 'jest',
   });
-  await stack.waitForOutput(/^READY$/m, 90_000);
+  await stack.waitForOutput(/^READY$/m, 180_000);
   connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
   client = new Client({ connection });
 });
@@ -37,11 +40,12 @@ afterAll(async () => {
 
 const moto = () => ({ endpoint: `http://127.0.0.1:${ports.moto}`, region: 'us-east-1' });
 
-function printedCommand(): string[] {
+/** The printed `temporal workflow start` line for one workflow type. */
+function printedCommand(workflowType: string): string[] {
   const line = stack
     .output()
     .split('\n')
-    .find((l) => l.includes('workflow start'));
+    .find((l) => l.includes(`--type ${workflowType} `));
   expect(line).toBeDefined();
   // The printed command is shell syntax; run it through bash exactly as pasted.
   return ['bash', '-c', line!.trim()];
@@ -55,7 +59,7 @@ test('prints the Web UI address, and the Web UI answers', async () => {
 
 test('the pasted command rolls the demo alias back one version', async () => {
   expect(await aliasVersion(moto(), 'checkout-api')).toBe('3');
-  const [cmd, ...args] = printedCommand();
+  const [cmd, ...args] = printedCommand('lambdaAliasRollback');
   await run(cmd!, args);
   const result = await client.workflow.getHandle('demo-lambda-rollback').result();
   expect(result).toMatchObject({ functionName: 'checkout-api', fromVersion: '3', toVersion: '2', verified: true });
@@ -77,6 +81,13 @@ test('a bad input from the CLI fails with one clear error naming the field and c
     '--input',
     '{"alias":"production"}',
   ]);
+  const error = await client.workflow
+    .getHandle('cli-bad-input')
+    .result()
+    .catch((e: Error) => e);
+  expect((error as Error & { cause?: Error }).cause?.message).toBe(
+    'lambdaAliasRollback: invalid input: functionName: Required',
+  );
   const out = await run(toolPath('temporal'), [
     'workflow',
     'describe',
@@ -88,14 +99,20 @@ test('a bad input from the CLI fails with one clear error naming the field and c
     'json',
   ]).catch((e: { stdout: string }) => e);
   expect(out.stdout).toContain('"status": "WORKFLOW_EXECUTION_STATUS_FAILED"');
-  const error = await client.workflow
-    .getHandle('cli-bad-input')
-    .result()
-    .catch((e: Error) => e);
-  expect((error as Error & { cause?: Error }).cause?.message).toBe(
-    'lambdaAliasRollback: invalid input: functionName: Required',
-  );
   expect(await aliasVersion(moto(), 'checkout-api')).toBe('2');
+});
+
+test('the printed Kubernetes command rolls the demo Deployment back, visible in kubectl rollout history', async () => {
+  const [cmd, ...args] = printedCommand('kubernetesDeploymentRollback');
+  const before = await historyRows('demo', 'web');
+  const previous = before[before.length - 2]!;
+  await run(cmd!, args);
+  const result = await client.workflow.getHandle('demo-web-rollback').result();
+  expect(result).toMatchObject({ message: 'deployment.apps/web rolled back', verification: { passed: true } });
+  const after = await historyRows('demo', 'web');
+  // The previous revision's template is now the newest revision, under a new number.
+  expect(after[after.length - 1]).toEqual([before[before.length - 1]![0] + 1, previous[1]]);
+  expect(after.map(([r]) => r)).not.toContain(previous[0]);
 });
 
 test('Ctrl-C stops the dev server, moto and the worker', async () => {

@@ -1,0 +1,132 @@
+// The Deployment activities against the real local control plane, compared with kubectl.
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { createKubernetesActivities, lazyKubeClient } from '../../src/activities/kubernetes/index.js';
+import { deploymentWithHistory, getDeployment, historyRows, imageOf } from '../support/deployments.js';
+import { createTestNamespace, deleteTestNamespace, ensureCluster, kubectl } from '../support/kubernetes.js';
+
+let k8s: ReturnType<typeof createKubernetesActivities>;
+let namespace: string;
+const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => env.run(fn, ...args) as Promise<R>;
+
+beforeAll(async () => {
+  const { kubeconfigPath } = await ensureCluster();
+  k8s = createKubernetesActivities(lazyKubeClient(kubeconfigPath));
+});
+beforeEach(async () => {
+  namespace = await createTestNamespace('k8s-activities');
+  await deploymentWithHistory(namespace, 'web');
+});
+afterEach(() => deleteTestNamespace(namespace));
+
+async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+test('history lists revisions 1-3 with change-cause, as kubectl rollout history does', async () => {
+  const history = await run(k8s.rolloutHistory, { namespace, deployment: 'web' });
+  expect(history.map((h) => [h.revision, h.changeCause])).toEqual(await historyRows(namespace, 'web'));
+  expect(history.map((h) => h.revision)).toEqual([1, 2, 3]);
+});
+
+test('the undo plan picks the previous revision and shows the image change', async () => {
+  const plan = await run(k8s.planRolloutUndo, { namespace, deployment: 'web' });
+  expect(plan).toMatchObject({ currentRevision: 3, targetRevision: 2, alreadyMatches: false, paused: false });
+  expect(plan.diff.split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual([
+    '- "image": "registry.local/web:1.2",',
+    '+ "image": "registry.local/web:1.1",',
+  ]);
+});
+
+test('undo to the planned ReplicaSet rolls back once; a retry is skipped with kubectl message', async () => {
+  const plan = await run(k8s.planRolloutUndo, { namespace, deployment: 'web', toRevision: 1 });
+  const ref = { namespace, deployment: 'web', replicaSet: plan.targetReplicaSet };
+  expect(await run(k8s.rolloutUndo, ref)).toMatchObject({ outcome: 'rolled back', revision: 1 });
+  await run(k8s.waitForRollout, { namespace, deployment: 'web', timeoutSeconds: 60 });
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.0');
+  const retry = await run(k8s.rolloutUndo, ref);
+  expect(retry).toEqual({
+    outcome: 'skipped',
+    message: 'skipped rollback (current template already matches revision 4)',
+    revision: 4,
+  });
+  expect((await historyRows(namespace, 'web')).map(([r]) => r)).toEqual([2, 3, 4]);
+});
+
+test('a revision that is not in the history gives kubectl message, non-retryably', async () => {
+  const failure = await failureOf(run(k8s.planRolloutUndo, { namespace, deployment: 'web', toRevision: 7 }));
+  expect(failure.nonRetryable).toBe(true);
+  expect(failure.message).toContain('unable to find specified revision 7 in history');
+});
+
+test('a paused deployment is refused with kubectl message and left unchanged', async () => {
+  await kubectl(['rollout', 'pause', 'deployment/web'], { namespace });
+  const plan = await run(k8s.planRolloutUndo, { namespace, deployment: 'web' });
+  expect(plan.paused).toBe(true);
+  const failure = await failureOf(
+    run(k8s.rolloutUndo, { namespace, deployment: 'web', replicaSet: plan.targetReplicaSet }),
+  );
+  expect(failure.type).toBe('FailedPrecondition');
+  expect(failure.message).toBe(
+    "you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/web' and try again",
+  );
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.2');
+});
+
+test('status waits until the rollout is done and reports kubectl message and replica counts', async () => {
+  await kubectl(['set', 'image', 'deployment/web', 'app=registry.local/web:2.0'], { namespace });
+  const status = await run(k8s.waitForRollout, { namespace, deployment: 'web', timeoutSeconds: 60 });
+  expect(status.done).toBe(true);
+  expect(status.message).toBe('deployment "web" successfully rolled out');
+  expect(status.replicas).toEqual({ desired: 2, updated: 2, total: 2, available: 2 });
+});
+
+test('pods of the deployment are Running and Ready, and logs are reported unavailable without a kubelet', async () => {
+  const pods = await run(k8s.podStatus, { namespace, deployment: 'web' });
+  expect(pods).toMatchObject({ total: 2, running: 2, ready: 2, restarts: 0 });
+  const logs = await run(k8s.logErrorCount, { namespace, deployment: 'web' });
+  expect(logs.available).toBe(false);
+  expect(logs.detail).toContain('logs unavailable');
+});
+
+test('rollout restart sets restartedAt once; paused deployments are refused as kubectl does', async () => {
+  const ref = { namespace, deployment: 'web', restartedAt: '2026-11-27T10:00:00Z' };
+  expect(await run(k8s.rolloutRestart, ref)).toEqual({ changed: true });
+  expect(await run(k8s.rolloutRestart, ref)).toEqual({ changed: false });
+  const d = await getDeployment(namespace, 'web');
+  expect(d.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe(ref.restartedAt);
+  await kubectl(['rollout', 'pause', 'deployment/web'], { namespace });
+  const failure = await failureOf(run(k8s.rolloutRestart, { ...ref, restartedAt: '2026-11-27T11:00:00Z' }));
+  expect(failure.message).toBe("can't restart paused deployment (run rollout resume first)");
+});
+
+test('set env changes the template once and is a no-op when the value is already set', async () => {
+  const ref = { namespace, deployment: 'web', name: 'DATABASE_HOST', value: 'db-new.local' };
+  expect(await run(k8s.setDeploymentEnv, ref)).toEqual({ changed: true, previous: [null] });
+  const generation = (await getDeployment(namespace, 'web')).metadata.generation;
+  expect(await run(k8s.setDeploymentEnv, ref)).toEqual({ changed: false, previous: ['db-new.local'] });
+  const after = await getDeployment(namespace, 'web');
+  expect(after.metadata.generation).toBe(generation);
+  expect(after.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'DATABASE_HOST', value: 'db-new.local' });
+});
+
+test('deleted pods are replaced, scaling to zero and back restores the count', async () => {
+  const before = await run(k8s.podStatus, { namespace, deployment: 'web' });
+  const { deleted } = await run(k8s.deletePods, { namespace, deployment: 'web' });
+  expect(deleted.sort()).toEqual(before.pods.map((p) => p.name).sort());
+  expect(await run(k8s.scaleDeployment, { namespace, deployment: 'web', replicas: 0 })).toEqual({
+    changed: true,
+    from: 2,
+    to: 0,
+  });
+  await run(k8s.waitForNoPods, { namespace, deployment: 'web', timeoutSeconds: 60 });
+  await run(k8s.scaleDeployment, { namespace, deployment: 'web', replicas: 2 });
+  await run(k8s.waitForRollout, { namespace, deployment: 'web', timeoutSeconds: 60 });
+  const after = await run(k8s.podStatus, { namespace, deployment: 'web' });
+  expect(after.ready).toBe(2);
+  expect(after.pods.map((p) => p.name)).not.toEqual(expect.arrayContaining(before.pods.map((p) => p.name)));
+});
