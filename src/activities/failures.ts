@@ -8,6 +8,10 @@ export const FailureType = {
   Forbidden: 'Forbidden',
   Conflict: 'Conflict',
   VerificationFailed: 'VerificationFailed',
+  /** A resource reached a state it never leaves on its own (an RDS instance in `failed`). */
+  TerminalState: 'TerminalState',
+  /** A wait ran past its overall limit. */
+  WaitLimitExceeded: 'WaitLimitExceeded',
 } as const;
 
 /** Errors that no retry can fix: every activity options object lists them as non-retryable. */
@@ -25,6 +29,8 @@ const AWS_NOT_FOUND = new Set([
   'DBSnapshotNotFoundFault',
   'NoSuchHostedZone',
   'NotFoundException',
+  'ResourceNotFound',
+  'DBSubnetGroupNotFoundFault',
 ]);
 const AWS_FORBIDDEN = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
 const AWS_INVALID = new Set([
@@ -33,6 +39,11 @@ const AWS_INVALID = new Set([
   'InvalidParameterValue',
   'InvalidParameterCombination',
   'InvalidInput',
+  'InvalidRestoreFault',
+  'PointInTimeRestoreNotEnabled',
+  'PointInTimeRestoreNotEnabledFault',
+  'InvalidChangeBatch',
+  'InvalidDomainName',
 ]);
 
 /**

@@ -1,13 +1,26 @@
 // All activities, built once per worker from configuration (one client per external system).
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import type { AppConfig } from '../config/env.js';
 import { awsClientConfig } from './aws.js';
+import { createCloudWatchActivities } from './cloudwatch.js';
+import { createDatabaseActivities } from './database.js';
+import { createKubernetesActivities } from './kubernetes.js';
 import { createLambdaActivities } from './lambda.js';
+import { createRdsActivities } from './rds.js';
+import { createRoute53Activities } from './route53.js';
 
 export function createActivities(config: AppConfig) {
   const aws = awsClientConfig(config);
   return {
     ...createLambdaActivities(new LambdaClient(aws)),
+    ...createRdsActivities(new RDSClient(aws)),
+    ...createRoute53Activities(new Route53Client(aws)),
+    ...createCloudWatchActivities(new CloudWatchClient(aws)),
+    ...createDatabaseActivities(),
+    ...createKubernetesActivities(),
   };
 }
 
