@@ -43,7 +43,8 @@ export function createCloudWatchActivities(client: CloudWatchClient) {
           }),
         );
         for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
-          if (await hasTags(a.AlarmArn, query.tags ?? {})) {
+          // The state is checked here too: moto ignores StateValue when a name prefix is given.
+          if (a.StateValue === 'ALARM' && (await hasTags(a.AlarmArn, query.tags ?? {}))) {
             alarms.push({
               name: a.AlarmName ?? '',
               reason: a.StateReason,

@@ -27,7 +27,8 @@ export interface DatabaseVerificationInput {
 
 // PostgreSQL SQLSTATE classes that no retry can fix.
 const AUTH_FAILED = new Set(['28000', '28P01']);
-const BAD_QUERY_CLASSES = ['42', '22', '0A'];
+// Syntax and access errors, data errors, unsupported features, a write in the read-only transaction.
+const BAD_QUERY_CLASSES = ['42', '22', '0A', '25006'];
 const MISSING_DATABASE = '3D000';
 
 export function createDatabaseActivities(env: NodeJS.ProcessEnv = process.env) {
