@@ -11,6 +11,7 @@ import {
   type DBInstance,
 } from '@aws-sdk/client-rds';
 import { Context, log } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   SOURCE_TAG,
   describeSource,
@@ -23,7 +24,7 @@ import {
   type RestoreSource,
   type SnapshotInfo,
 } from '../domain/rdsRestore.js';
-import { fromAwsError, nonRetryable } from './failures.js';
+import { FailureType, fromAwsError, nonRetryable } from './failures.js';
 
 export interface InstanceInfo {
   instanceId: string;
@@ -289,10 +290,13 @@ export function createRdsActivities(client: RDSClient) {
       if (progress.available) return progress;
       if (!db) throw nonRetryable('NotFound', `rds: instance "${input.instanceId}" disappeared while restoring`);
       if (isTerminalInstanceState(status)) {
-        throw nonRetryable(
-          'TerminalState',
-          `rds: instance "${input.instanceId}" is "${status}" after ${progress.elapsedSeconds}s; it will not become available`,
-        );
+        // The progress travels as the failure's details, so the workflow's status shows the end state.
+        throw ApplicationFailure.create({
+          type: FailureType.TerminalState,
+          nonRetryable: true,
+          message: `rds: instance "${input.instanceId}" is "${status}" after ${progress.elapsedSeconds}s; it will not become available`,
+          details: [progress],
+        });
       }
       if (progress.elapsedSeconds >= input.maxWaitSeconds) {
         throw nonRetryable(

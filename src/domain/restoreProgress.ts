@@ -21,6 +21,8 @@ export interface RestorePlan {
   /** The snapshots considered (newest first), for a snapshot restore. */
   snapshots?: SnapshotInfo[];
   restorableWindow?: { earliest?: string; latest?: string };
+  /** The new instance's endpoint, predicted from the source's (unknown when the source is gone). */
+  newEndpoint?: string;
   databaseHost?: DatabaseHostPlan;
 }
 
@@ -43,8 +45,8 @@ export interface RestoreResumeState {
   waitStartedAtMs: number;
   polls: number;
   run: number;
-  /** Set once the instance is available: the next run goes straight to the switch. */
-  available?: InstanceProgress;
+  /** The last poll's progress; once it says available, the next run goes straight to the switch. */
+  progress?: InstanceProgress;
 }
 
 export interface RestoreResult {

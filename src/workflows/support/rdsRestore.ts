@@ -9,6 +9,8 @@
 // the workflow continues as new every few polls: a run's history stays under 50 events however
 // long the restore takes.
 import {
+  ActivityFailure,
+  ApplicationFailure,
   ContinueAsNew,
   continueAsNew,
   defineQuery,
@@ -65,6 +67,7 @@ export async function runRestore(
     maxWaitSeconds: input.maxWaitSeconds,
     run: resume?.run ?? 1,
   };
+  if (resume?.progress) showProgress(status, resume.progress);
   setHandler(statusQuery, () => status);
   const enter = (phase: RestoreStatus['phase'], step: string) => {
     status.phase = phase;
@@ -88,9 +91,9 @@ export async function runRestore(
 
     // 3. Wait for restoration (continues as new every few polls).
     enter('waiting', `waiting for ${state.plan.targetInstanceId} to become available`);
-    const instance = state.available ?? (await waitForAvailable(input, state, status));
-    if (!state.available && workflowInfo().historyLength > SWITCH_EVENTS_LIMIT) {
-      await continueAsNew({ ...input, resume: { ...state, available: instance, run: state.run + 1 } });
+    const instance = state.progress?.available ? state.progress : await waitForAvailable(input, state, status);
+    if (workflowInfo().historyLength > SWITCH_EVENTS_LIMIT) {
+      await continueAsNew({ ...input, resume: { ...state, run: state.run + 1 } });
     }
 
     // 4. Update the application to use the new endpoint.
@@ -142,14 +145,16 @@ async function makePlan(input: RestoreCommonInput, steps: RestoreSteps): Promise
       `rds: targetInstanceId must differ from sourceInstanceId "${input.sourceInstanceId}"`,
     );
   }
+  const newEndpoint = predictEndpoint(source?.endpoint, input.sourceInstanceId, targetInstanceId);
   return {
     ...planned,
+    newEndpoint,
     databaseHost: input.app && {
       namespace: input.app.namespace,
       deployment: input.app.deployment,
       env: input.app.env,
       from: currentHost?.value,
-      to: predictEndpoint(source?.endpoint, input.sourceInstanceId, targetInstanceId),
+      to: newEndpoint,
     },
   };
 }
@@ -159,30 +164,42 @@ async function waitForAvailable(
   state: RestoreResumeState,
   status: RestoreStatus,
 ): Promise<InstanceProgress> {
-  for (;;) {
-    const progress = await waiting.waitForInstanceAvailable({
-      instanceId: state.plan.targetInstanceId,
-      waitStartedAtMs: state.waitStartedAtMs,
-      polls: state.polls,
-      maxWaitSeconds: input.maxWaitSeconds,
-      pollWindowSeconds: input.pollWindowSeconds,
-    });
+  const record = (progress: InstanceProgress) => {
     state.polls = progress.polls;
-    status.instance = {
-      instanceId: progress.instanceId,
-      status: progress.status,
-      elapsedSeconds: progress.elapsedSeconds,
-      polls: progress.polls,
-      endpoint: progress.endpoint,
-      port: progress.port,
-    };
-    status.step = `${progress.instanceId} is ${progress.status} after ${progress.elapsedSeconds}s (${progress.polls} polls)`;
+    state.progress = progress;
+    showProgress(status, progress);
+  };
+  for (;;) {
+    const progress = await waiting
+      .waitForInstanceAvailable({
+        instanceId: state.plan.targetInstanceId,
+        waitStartedAtMs: state.waitStartedAtMs,
+        polls: state.polls,
+        maxWaitSeconds: input.maxWaitSeconds,
+        pollWindowSeconds: input.pollWindowSeconds,
+      })
+      .catch((error: unknown) => {
+        // A terminal state carries the last progress: show it before failing.
+        const details =
+          error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+            ? error.cause.details
+            : undefined;
+        if (details?.[0]) record(details[0] as InstanceProgress);
+        throw error;
+      });
+    record(progress);
     if (progress.available) return progress;
     if (workflowInfo().historyLength >= WAIT_EVENTS_PER_RUN) {
       await continueAsNew({ ...input, resume: { ...state, run: state.run + 1 } });
     }
     await sleep(nextPollDelaySeconds(progress.polls, input.maxPollIntervalSeconds) * 1000);
   }
+}
+
+function showProgress(status: RestoreStatus, progress: InstanceProgress): void {
+  const { available: _available, ...shown } = progress;
+  status.instance = shown;
+  status.step = `${progress.instanceId} is ${progress.status} after ${progress.elapsedSeconds}s (${progress.polls} polls)`;
 }
 
 async function switchDatabaseHost(
@@ -248,7 +265,8 @@ function dryRunResult(workflowType: string, plan: RestorePlan): RestoreResult {
   const host = plan.databaseHost
     ? `, then set ${plan.databaseHost.env} on deployment/${plan.databaseHost.deployment} from ${plan.databaseHost.from ?? '(unset)'} to ${plan.databaseHost.to ?? 'the new endpoint'}`
     : '';
-  const message = `dry run: would restore ${from} into new instance "${plan.targetInstanceId}"${host}`;
+  const endpoint = plan.newEndpoint ? ` (endpoint ${plan.newEndpoint})` : '';
+  const message = `dry run: would restore ${from} into new instance "${plan.targetInstanceId}"${endpoint}${host}`;
   log.info(message);
   return { workflowType, dryRun: true, plan, adopted: false, checks: [], waitedSeconds: 0, polls: 0, message };
 }
