@@ -13,8 +13,11 @@ Usage (same arguments as moto_server):
 Configuration, read when each instance is created:
     SLOW_RDS_SECONDS   seconds from creation to the outcome (default 0: moto's instant behaviour)
     SLOW_RDS_OUTCOME   `available` (default) or `failed`
+    SLOW_RDS_RESTORE_RESPONSE_DELAY   seconds a restore call waits, after the instance exists,
+                       before it answers (default 0): a window in which a test can kill the caller
 or at run time, over HTTP on the same port:
-    POST /_slow_rds/config   {"seconds": 120, "outcome": "failed"}   -> the configuration now
+    POST /_slow_rds/config   {"seconds": 120, "outcome": "failed", "restoreResponseDelay": 5}
+                             -> the configuration now
     GET  /_slow_rds/config
     POST /_slow_rds/advance  {"seconds": 600}   moves the launcher's clock forward, so a test on
                              Temporal's time-skipping server can keep both clocks in step
@@ -34,6 +37,7 @@ _lock = threading.Lock()
 _config = {
     "seconds": float(os.environ.get("SLOW_RDS_SECONDS", "0")),
     "outcome": os.environ.get("SLOW_RDS_OUTCOME", "available"),
+    "restoreResponseDelay": float(os.environ.get("SLOW_RDS_RESTORE_RESPONSE_DELAY", "0")),
 }
 _clock_offset = 0.0
 
@@ -76,6 +80,21 @@ def _slow_create_db_instance(self, db_kwargs):  # type: ignore[no-untyped-def]
 RDSBackend.create_db_instance = _slow_create_db_instance  # type: ignore[method-assign]
 
 
+def _answer_late(restore):  # type: ignore[no-untyped-def]
+    def late(*args, **kwargs):  # type: ignore[no-untyped-def]
+        database = restore(*args, **kwargs)
+        with _lock:
+            delay = _config["restoreResponseDelay"]
+        time.sleep(delay)  # the instance already exists; only the answer is late
+        return database
+
+    return late
+
+
+for _name in ("restore_db_instance_from_db_snapshot", "restore_db_instance_to_point_in_time"):
+    setattr(RDSBackend, _name, _answer_late(getattr(RDSBackend, _name)))
+
+
 def _json(start_response, status: str, body: dict):  # type: ignore[no-untyped-def]
     data = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
@@ -99,6 +118,11 @@ def _control(environ, start_response):  # type: ignore[no-untyped-def]
                 if not isinstance(body["seconds"], (int, float)) or body["seconds"] < 0:
                     return _json(start_response, "400 Bad Request", {"error": "seconds: a number >= 0"})
                 _config["seconds"] = float(body["seconds"])
+            if "restoreResponseDelay" in body:
+                delay = body["restoreResponseDelay"]
+                if not isinstance(delay, (int, float)) or delay < 0:
+                    return _json(start_response, "400 Bad Request", {"error": "restoreResponseDelay: a number >= 0"})
+                _config["restoreResponseDelay"] = float(delay)
             if "outcome" in body:
                 if body["outcome"] not in OUTCOMES:
                     return _json(start_response, "400 Bad Request", {"error": f"outcome: one of {OUTCOMES}"})

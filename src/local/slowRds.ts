@@ -5,6 +5,8 @@ export interface SlowRdsConfig {
   /** Seconds from an instance's creation to its outcome (0: moto's instant behaviour). */
   seconds?: number;
   outcome?: 'available' | 'failed';
+  /** Seconds a restore call waits, after the instance exists, before it answers. */
+  restoreResponseDelay?: number;
 }
 
 async function post(endpoint: string, path: string, body: object): Promise<unknown> {
