@@ -5,7 +5,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedLambdaFunction } from '../src/demo/seedLambda.js';
-import { DEMO_LAMBDA, demoRollbackCommand } from '../src/local/demo.js';
+import { seedRdsInstance } from '../src/demo/seedRds.js';
+import {
+  DEMO_LAMBDA,
+  DEMO_RDS,
+  DEMO_RESTORE_WORKFLOW_ID,
+  demoRestoreCommand,
+  demoRollbackCommand,
+} from '../src/local/demo.js';
+import { configureSlowRds } from '../src/local/slowRds.js';
 import { portAnswers, startService, stopServices, waitUntil, type Service } from '../src/local/processes.js';
 import { devServerSearchAttributeArgs } from '../src/temporal/searchAttributes.js';
 
@@ -20,6 +28,7 @@ const motoPort = Number(process.env.MOTO_PORT ?? 4566);
 const dataDir = path.resolve(root, process.env.DATA_DIR ?? '.data');
 const logDir = path.join(dataDir, 'logs');
 const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? 'rollback';
+const restoreSeconds = Number(process.env.DEMO_RESTORE_SECONDS ?? 120);
 const address = `127.0.0.1:${temporalPort}`;
 
 // The SDK's notice that releases after January 2027 need Node 22 is in the README, not the demo.
@@ -39,7 +48,7 @@ async function stopAll(code: number): Promise<never> {
 }
 
 async function main(): Promise<void> {
-  for (const tool of ['temporal', 'moto_server']) {
+  for (const tool of ['temporal', 'python']) {
     if (!existsSync(bin(tool))) throw new Error(`${tool} is missing from .tools/bin: run \`npm run tools\``);
   }
   for (const [what, port] of [
@@ -75,7 +84,13 @@ async function main(): Promise<void> {
     { logDir },
   );
   services.push(temporal);
-  const moto = startService('moto', bin('moto_server'), ['-H', '127.0.0.1', '-p', String(motoPort)], { logDir });
+  // moto through the slow-RDS launcher: the demo restore takes minutes, as a real one does.
+  const moto = startService(
+    'moto',
+    bin('python'),
+    [path.join(root, 'scripts', 'moto_launcher.py'), '-H', '127.0.0.1', '-p', String(motoPort)],
+    { logDir },
+  );
   services.push(moto);
 
   const motoEndpoint = `http://127.0.0.1:${motoPort}`;
@@ -88,6 +103,10 @@ async function main(): Promise<void> {
     versionCount: DEMO_LAMBDA.versionCount,
     alias: DEMO_LAMBDA.alias,
   });
+
+  await configureSlowRds(motoEndpoint, { seconds: 0 });
+  await seedRdsInstance(aws, DEMO_RDS.instanceId);
+  await configureSlowRds(motoEndpoint, { seconds: restoreSeconds });
 
   await waitUntil('Temporal dev server', temporal, () => portAnswers(temporalPort));
   await waitUntil('Temporal Web UI', temporal, () => portAnswers(uiPort));
@@ -105,17 +124,20 @@ async function main(): Promise<void> {
   services.push(worker);
   await waitUntil('worker', worker, async () => true, 1_000).catch(() => undefined);
 
-  const command = demoRollbackCommand({
+  const commandOptions = {
     temporalBin: path.relative(process.cwd(), bin('temporal')) || bin('temporal'),
     address,
     taskQueue,
-  });
+  };
+  const command = demoRollbackCommand(commandOptions);
+  const restoreCommand = demoRestoreCommand(commandOptions);
   console.log(`
 rollback-orchestrator is running (Ctrl-C stops everything).
 
   Temporal Web UI   http://localhost:${uiPort}
   Temporal gRPC     ${address}   namespace default, task queue ${taskQueue}
   moto (AWS)        ${motoEndpoint}   demo Lambda "${DEMO_LAMBDA.functionName}", alias "${DEMO_LAMBDA.alias}" -> version ${DEMO_LAMBDA.versionCount}
+                    demo RDS instance "${DEMO_RDS.instanceId}" with snapshots; restores take ${restoreSeconds}s
   logs              ${path.relative(process.cwd(), logDir) || logDir}/{temporal,moto,worker}.log
 
 Roll the demo alias back one version:
@@ -123,6 +145,11 @@ Roll the demo alias back one version:
   ${command}
 
 Then open the Web UI, or: ${path.relative(process.cwd(), bin('temporal'))} workflow result --address ${address} --workflow-id demo-lambda-rollback
+
+Restore the demo database from its newest snapshot (about ${restoreSeconds}s), and watch its progress:
+
+  ${restoreCommand}
+  TEMPORAL_ADDRESS=${address} npm run restore:watch -- ${DEMO_RESTORE_WORKFLOW_ID}
 READY`);
 
   // A service that dies on its own takes the stack down with a pointer to its log.

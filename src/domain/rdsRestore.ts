@@ -119,12 +119,9 @@ export interface InstanceProgress {
   port?: number;
 }
 
-/** One line for a terminal: `orders-restored  creating  [#####.....]  4m05s / 3h limit  polls 12`. */
+/** One line for a terminal: `orders-restored  creating  4m05s elapsed  12 polls  (limit 3h00m00s)`. */
 export function progressLine(progress: Omit<InstanceProgress, 'available'>, maxWaitSeconds: number): string {
-  const width = 20;
-  const filled = Math.min(width, Math.floor((progress.elapsedSeconds / maxWaitSeconds) * width));
-  const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-  return `${progress.instanceId}  ${progress.status.padEnd(12)} ${formatDuration(progress.elapsedSeconds)} elapsed  [${bar}] of ${formatDuration(maxWaitSeconds)} limit  polls ${progress.polls}`;
+  return `${progress.instanceId}  ${progress.status}  ${formatDuration(progress.elapsedSeconds)} elapsed  ${progress.polls} polls  (limit ${formatDuration(maxWaitSeconds)})`;
 }
 
 export function formatDuration(seconds: number): string {

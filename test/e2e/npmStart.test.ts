@@ -24,6 +24,7 @@ beforeAll(async () => {
     TEMPORAL_UI_PORT: String(ports.ui),
     MOTO_PORT: String(ports.moto),
     DATA_DIR: dataDir,
+    DEMO_RESTORE_SECONDS: '6',
   });
   await stack.waitForOutput(/^READY$/m, 90_000);
   connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
@@ -37,11 +38,11 @@ afterAll(async () => {
 
 const moto = () => ({ endpoint: `http://127.0.0.1:${ports.moto}`, region: 'us-east-1' });
 
-function printedCommand(): string[] {
+function printedCommand(marker = 'lambdaAliasRollback'): string[] {
   const line = stack
     .output()
     .split('\n')
-    .find((l) => l.includes('workflow start'));
+    .find((l) => l.includes(marker));
   expect(line).toBeDefined();
   // The printed command is shell syntax; run it through bash exactly as pasted.
   return ['bash', '-c', line!.trim()];
@@ -96,6 +97,19 @@ test('a bad input from the CLI fails with one clear error naming the field and c
     'lambdaAliasRollback: invalid input: functionName: Required',
   );
   expect(await aliasVersion(moto(), 'checkout-api')).toBe('2');
+});
+
+test('the pasted restore command restores the demo database, and the watch command shows its progress', async () => {
+  const [cmd, ...args] = printedCommand('rdsSnapshotRestore');
+  await run(cmd!, args);
+  const [watchCmd, ...watchArgs] = printedCommand('restore:watch');
+  const { stdout } = await run(watchCmd!, watchArgs);
+  expect(stdout).toMatch(
+    /^\[waiting\] orders-prod-restored {2}(creating|backing-up) {2}\d+s elapsed {2}\d+ polls {2}\(limit 3h00m00s\)/m,
+  );
+  expect(stdout).toMatch(/^\[completed\] orders-prod-restored is available and verified$/m);
+  const result = await client.workflow.getHandle('demo-rds-restore').result();
+  expect(result).toMatchObject({ instance: { instanceId: 'orders-prod-restored', status: 'available' } });
 });
 
 test('Ctrl-C stops the dev server, moto and the worker', async () => {

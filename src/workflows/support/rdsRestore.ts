@@ -189,10 +189,11 @@ async function waitForAvailable(
       });
     record(progress);
     if (progress.available) return progress;
+    await sleep(nextPollDelaySeconds(progress.polls, input.maxPollIntervalSeconds) * 1000);
+    // The next run starts with the poll that is due now.
     if (workflowInfo().historyLength >= WAIT_EVENTS_PER_RUN) {
       await continueAsNew({ ...input, resume: { ...state, run: state.run + 1 } });
     }
-    await sleep(nextPollDelaySeconds(progress.polls, input.maxPollIntervalSeconds) * 1000);
   }
 }
 
