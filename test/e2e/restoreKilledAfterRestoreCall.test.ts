@@ -2,7 +2,7 @@
 // report back: the retried restore adopts the instance instead of creating a second one.
 import { seedRdsInstance } from '../../src/demo/seedRds.js';
 import type { RestoreResult } from '../../src/domain/restoreProgress.js';
-import { scheduledActivities } from '../support/histories.js';
+import { scheduledActivities } from '../../src/temporal/histories.js';
 import { restoredInstances, startKillHarness, type KillHarness } from '../support/restoreKill.js';
 
 let h: KillHarness;

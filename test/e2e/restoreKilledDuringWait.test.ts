@@ -2,7 +2,7 @@
 // restore completes from where it was, and moto holds exactly one restored instance.
 import { seedRdsInstance } from '../../src/demo/seedRds.js';
 import type { RestoreResult, RestoreStatus } from '../../src/domain/restoreProgress.js';
-import { pendingHeartbeat } from '../support/histories.js';
+import { pendingHeartbeat } from '../../src/temporal/histories.js';
 import { waitFor } from '../support/ports.js';
 import { restoredInstances, startKillHarness, type KillHarness } from '../support/restoreKill.js';
 

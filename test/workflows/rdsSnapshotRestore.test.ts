@@ -6,7 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { seedRdsInstance } from '../../src/demo/seedRds.js';
 import type { RestoreResult, RestoreStatus } from '../../src/domain/restoreProgress.js';
-import { runHistoryLengths } from '../support/histories.js';
+import { runHistoryLengths } from '../../src/temporal/histories.js';
 import { seedVerificationDatabase, startPostgres, type Postgres } from '../support/postgres.js';
 import { startSlowRds, type SlowRds } from '../support/slowRds.js';
 import { configFor, createTestWorker, startTimeSkipping } from '../support/temporal.js';

@@ -1,4 +1,4 @@
-// Histories of a workflow that continued as new: every run's events, newest run first.
+// Histories of a workflow that continued as new (tests and the bench): every run, newest first.
 import type { Client, WorkflowHandle } from '@temporalio/client';
 
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
