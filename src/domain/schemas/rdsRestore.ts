@@ -83,14 +83,18 @@ export const rdsSnapshotRestoreInput = z
   })
   .strict();
 
+const isoTime = z.string().datetime({ offset: true });
+
 export const rdsPointInTimeRestoreInput = z
   .object({
     ...restoreCommonFields,
     /** An ISO 8601 time with a zone (`2026-11-27T08:00:00Z`), or "latest" for the latest restorable time. */
-    restoreTime: z.union([
-      z.literal('latest'),
-      z.string().datetime({ offset: true, message: 'must be an ISO 8601 time with a zone, or "latest"' }),
-    ]),
+    restoreTime: z
+      .string()
+      .refine(
+        (v) => v === 'latest' || isoTime.safeParse(v).success,
+        'must be an ISO 8601 time with a zone, or "latest"',
+      ),
   })
   .strict();
 
