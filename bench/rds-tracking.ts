@@ -10,16 +10,15 @@ import { Client, Connection } from '@temporalio/client';
 import { seedRdsInstance } from '../src/demo/seedRds.js';
 import { configureSlowRds } from '../src/local/slowRds.js';
 import { runHistoryLengths } from '../src/temporal/histories.js';
-import { portAnswers, startService, stopServices, waitUntil, type Service } from '../src/local/processes.js';
+import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
+import { startSlowRdsMoto, startTemporalDevServer, startWorkerService } from '../src/local/stack.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = (name: string) => path.join(root, '.tools', 'bin', name);
 const restores = Number(process.env.BENCH_RESTORES ?? 200);
 const restoreSeconds = Number(process.env.BENCH_RESTORE_SECONDS ?? 60);
 const temporalPort = 17233 + Math.floor(Math.random() * 1000);
 const motoPort = temporalPort + 1000;
 const address = `127.0.0.1:${temporalPort}`;
-const motoEndpoint = `http://127.0.0.1:${motoPort}`;
 const taskQueue = 'bench-rds';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'bench';
@@ -39,47 +38,27 @@ async function main(): Promise<void> {
   const logDir = path.join(dataDir, 'logs');
   const services: Service[] = [];
   try {
-    const temporal = startService(
-      'temporal',
-      bin('temporal'),
-      [
-        'server',
-        'start-dev',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(temporalPort),
-        '--headless',
-        '--log-level',
-        'error',
-        '--db-filename',
-        path.join(dataDir, 'temporal.db'),
-      ],
-      { logDir },
-    );
+    const stackPaths = { root, logDir };
+    const temporal = startTemporalDevServer(stackPaths, {
+      port: temporalPort,
+      dbFile: path.join(dataDir, 'temporal.db'),
+      logLevel: 'error',
+    });
     services.push(temporal);
-    const moto = startService(
-      'moto',
-      bin('python'),
-      [path.join(root, 'scripts', 'moto_launcher.py'), '-H', '127.0.0.1', '-p', String(motoPort)],
-      { logDir },
-    );
-    services.push(moto);
-    await waitUntil('moto', moto, async () => (await fetch(`${motoEndpoint}/moto-api/`)).ok);
+    const moto = startSlowRdsMoto(stackPaths, motoPort);
+    services.push(moto.service);
+    const motoEndpoint = moto.endpoint;
+    await moto.ready();
     await waitUntil('Temporal', temporal, () => portAnswers(temporalPort));
     await configureSlowRds(motoEndpoint, { seconds: 0 });
     await seedRdsInstance({ endpoint: motoEndpoint, region: 'us-east-1' }, 'orders-prod');
     await configureSlowRds(motoEndpoint, { seconds: restoreSeconds });
 
-    const worker = startService('worker', process.execPath, [path.join(root, 'dist', 'workers', 'main.js')], {
-      logDir,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        AWS_ENDPOINT_URL: motoEndpoint,
-        LOG_LEVEL: 'warn',
-      },
+    const worker = startWorkerService(stackPaths, {
+      address,
+      taskQueue,
+      awsEndpoint: motoEndpoint,
+      env: { LOG_LEVEL: 'warn' },
     });
     services.push(worker);
     const connection = await Connection.connect({ address });

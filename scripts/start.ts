@@ -14,8 +14,8 @@ import {
   demoRollbackCommand,
 } from '../src/local/demo.js';
 import { configureSlowRds } from '../src/local/slowRds.js';
-import { portAnswers, startService, stopServices, waitUntil, type Service } from '../src/local/processes.js';
-import { devServerSearchAttributeArgs } from '../src/temporal/searchAttributes.js';
+import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
+import { startSlowRdsMoto, startTemporalDevServer, startWorkerService } from '../src/local/stack.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Compiled to dist/scripts/start.js: the repository is two folders up.
@@ -63,38 +63,18 @@ async function main(): Promise<void> {
   }
   mkdirSync(dataDir, { recursive: true });
 
-  const temporal = startService(
-    'temporal',
-    bin('temporal'),
-    [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(temporalPort),
-      '--ui-port',
-      String(uiPort),
-      '--db-filename',
-      path.join(dataDir, 'temporal.db'),
-      '--log-level',
-      'warn',
-      ...devServerSearchAttributeArgs(),
-    ],
-    { logDir },
-  );
+  const stackPaths = { root, logDir };
+  const temporal = startTemporalDevServer(stackPaths, {
+    port: temporalPort,
+    uiPort,
+    dbFile: path.join(dataDir, 'temporal.db'),
+  });
   services.push(temporal);
   // moto through the slow-RDS launcher: the demo restore takes minutes, as a real one does.
-  const moto = startService(
-    'moto',
-    bin('python'),
-    [path.join(root, 'scripts', 'moto_launcher.py'), '-H', '127.0.0.1', '-p', String(motoPort)],
-    { logDir },
-  );
-  services.push(moto);
-
-  const motoEndpoint = `http://127.0.0.1:${motoPort}`;
-  await waitUntil('moto', moto, async () => (await fetch(`${motoEndpoint}/moto-api/`)).ok);
+  const moto = startSlowRdsMoto(stackPaths, motoPort);
+  services.push(moto.service);
+  const motoEndpoint = moto.endpoint;
+  await moto.ready();
   const aws = { endpoint: motoEndpoint, region: process.env.AWS_REGION ?? 'us-east-1' };
   // moto accepts any credentials; the demo sets dummy ones unless the shell has its own.
   process.env.AWS_ACCESS_KEY_ID ??= 'demo';
@@ -111,15 +91,11 @@ async function main(): Promise<void> {
   await waitUntil('Temporal dev server', temporal, () => portAnswers(temporalPort));
   await waitUntil('Temporal Web UI', temporal, () => portAnswers(uiPort));
 
-  const worker = startService('worker', process.execPath, [path.join(root, 'dist', 'workers', 'main.js')], {
-    logDir,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      AWS_ENDPOINT_URL: motoEndpoint,
-      AWS_REGION: aws.region,
-    },
+  const worker = startWorkerService(stackPaths, {
+    address,
+    taskQueue,
+    awsEndpoint: motoEndpoint,
+    env: { AWS_REGION: aws.region },
   });
   services.push(worker);
   await waitUntil('worker', worker, async () => true, 1_000).catch(() => undefined);

@@ -17,50 +17,43 @@ export interface DemoCommandOptions {
   taskQueue: string;
 }
 
-/** The ready-to-paste `temporal workflow start` that rolls the demo alias back one version. */
-export function demoRollbackArgs(options: Omit<DemoCommandOptions, 'temporalBin'>): string[] {
+type StartOptions = Omit<DemoCommandOptions, 'temporalBin'>;
+
+function workflowStartArgs(options: StartOptions, type: string, workflowId: string, input: object): string[] {
   return [
     'workflow',
     'start',
     '--address',
     options.address,
     '--type',
-    'lambdaAliasRollback',
+    type,
     '--task-queue',
     options.taskQueue,
     '--workflow-id',
-    DEMO_WORKFLOW_ID,
+    workflowId,
     '--input',
-    JSON.stringify({
-      functionName: DEMO_LAMBDA.functionName,
-      alias: DEMO_LAMBDA.alias,
-      reason: 'demo: checkout errors after release 3',
-      requestedBy: 'on-call',
-    }),
+    JSON.stringify(input),
   ];
 }
 
+/** The ready-to-paste `temporal workflow start` that rolls the demo alias back one version. */
+export function demoRollbackArgs(options: StartOptions): string[] {
+  return workflowStartArgs(options, 'lambdaAliasRollback', DEMO_WORKFLOW_ID, {
+    functionName: DEMO_LAMBDA.functionName,
+    alias: DEMO_LAMBDA.alias,
+    reason: 'demo: checkout errors after release 3',
+    requestedBy: 'on-call',
+  });
+}
+
 /** The ready-to-paste `temporal workflow start` of the demo snapshot restore. */
-export function demoRestoreArgs(options: Omit<DemoCommandOptions, 'temporalBin'>): string[] {
-  return [
-    'workflow',
-    'start',
-    '--address',
-    options.address,
-    '--type',
-    'rdsSnapshotRestore',
-    '--task-queue',
-    options.taskQueue,
-    '--workflow-id',
-    DEMO_RESTORE_WORKFLOW_ID,
-    '--input',
-    JSON.stringify({
-      sourceInstanceId: DEMO_RDS.instanceId,
-      targetInstanceId: DEMO_RDS.targetInstanceId,
-      reason: 'demo: bad data written by release 3',
-      requestedBy: 'on-call',
-    }),
-  ];
+export function demoRestoreArgs(options: StartOptions): string[] {
+  return workflowStartArgs(options, 'rdsSnapshotRestore', DEMO_RESTORE_WORKFLOW_ID, {
+    sourceInstanceId: DEMO_RDS.instanceId,
+    targetInstanceId: DEMO_RDS.targetInstanceId,
+    reason: 'demo: bad data written by release 3',
+    requestedBy: 'on-call',
+  });
 }
 
 export function shellCommand(args: string[]): string {

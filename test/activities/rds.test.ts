@@ -3,7 +3,7 @@ import { CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { createRdsActivities } from '../../src/activities/rds.js';
+import { createRdsActivities, type WaitForInstanceInput } from '../../src/activities/rds.js';
 import { seedRdsInstance } from '../../src/demo/seedRds.js';
 import { SOURCE_TAG } from '../../src/domain/rdsRestore.js';
 import { startSlowRds, type SlowRds } from '../support/slowRds.js';
@@ -31,6 +31,23 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   expect(error).toBeInstanceOf(ApplicationFailure);
   return error as ApplicationFailure;
 }
+
+const restorePitr = () =>
+  run(rds.restoreToPointInTime, {
+    sourceInstanceId: 'orders-prod',
+    restoreTime: 'latest',
+    targetInstanceId: 'orders-pitr',
+  });
+
+/** The wait's input for `orders-pitr`, started now, with up to 30 s of polling per call. */
+const waitInput = (overrides: Partial<WaitForInstanceInput> = {}): WaitForInstanceInput => ({
+  instanceId: 'orders-pitr',
+  waitStartedAtMs: Date.now(),
+  polls: 0,
+  maxWaitSeconds: 60,
+  pollWindowSeconds: 30,
+  ...overrides,
+});
 
 beforeAll(async () => {
   moto = await startSlowRds();
@@ -103,11 +120,7 @@ test('a target restored from another source is refused with a clear Conflict', a
 });
 
 test('a point-in-time restore tags the target with the source and time', async () => {
-  const result = await run(rds.restoreToPointInTime, {
-    sourceInstanceId: 'orders-prod',
-    restoreTime: 'latest',
-    targetInstanceId: 'orders-pitr',
-  });
+  const result = await restorePitr();
   expect(result.instance.restoredFrom).toBe('point-in-time:orders-prod@latest');
   expect(SOURCE_TAG).toBe('rollback-orchestrator:restored-from');
 });
@@ -119,19 +132,9 @@ test('the restorable window reports the latest restorable time', async () => {
 
 test('the wait polls with backoff and heartbeats until the instance is available', async () => {
   await moto.configure({ seconds: 4 });
-  await run(rds.restoreToPointInTime, {
-    sourceInstanceId: 'orders-prod',
-    restoreTime: 'latest',
-    targetInstanceId: 'orders-pitr',
-  });
+  await restorePitr();
   const { run: runWithHeartbeats, heartbeats } = activityEnv();
-  const progress = await runWithHeartbeats(rds.waitForInstanceAvailable, {
-    instanceId: 'orders-pitr',
-    waitStartedAtMs: Date.now(),
-    polls: 0,
-    maxWaitSeconds: 60,
-    pollWindowSeconds: 30,
-  });
+  const progress = await runWithHeartbeats(rds.waitForInstanceAvailable, waitInput());
   expect(progress).toMatchObject({ status: 'available', available: true, polls: 2 });
   expect(progress.endpoint).toMatch(/^orders-pitr\./);
   expect(heartbeats[0]).toEqual({ status: 'creating', elapsedSeconds: 0, polls: 1 });
@@ -140,50 +143,28 @@ test('the wait polls with backoff and heartbeats until the instance is available
 
 test('a retried wait resumes its poll count from the last heartbeat', async () => {
   const { run: resumed } = activityEnv({ status: 'creating', elapsedSeconds: 300, polls: 17 });
-  const progress = await resumed(rds.waitForInstanceAvailable, {
-    instanceId: 'orders-prod',
-    waitStartedAtMs: Date.now(),
-    polls: 12,
-    maxWaitSeconds: 60,
-    pollWindowSeconds: 0,
-  });
+  const progress = await resumed(
+    rds.waitForInstanceAvailable,
+    waitInput({ instanceId: 'orders-prod', polls: 12, pollWindowSeconds: 0 }),
+  );
   expect(progress).toMatchObject({ available: true, polls: 18 });
 });
 
 test('one poll per call when the window is 0: reports progress without waiting', async () => {
   await moto.configure({ seconds: 60 });
-  await run(rds.restoreToPointInTime, {
-    sourceInstanceId: 'orders-prod',
-    restoreTime: 'latest',
-    targetInstanceId: 'orders-pitr',
-  });
-  const progress = await run(rds.waitForInstanceAvailable, {
-    instanceId: 'orders-pitr',
-    waitStartedAtMs: Date.now() - 30_000,
-    polls: 3,
-    maxWaitSeconds: 3600,
-    pollWindowSeconds: 0,
-  });
+  await restorePitr();
+  const progress = await run(
+    rds.waitForInstanceAvailable,
+    waitInput({ waitStartedAtMs: Date.now() - 30_000, polls: 3, maxWaitSeconds: 3600, pollWindowSeconds: 0 }),
+  );
   expect(progress).toMatchObject({ status: 'creating', available: false, polls: 4 });
   expect(progress.elapsedSeconds).toBeGreaterThanOrEqual(30);
 });
 
 test('an instance that ends in failed fails the wait non-retryably', async () => {
   await moto.configure({ seconds: 0, outcome: 'failed' });
-  await run(rds.restoreToPointInTime, {
-    sourceInstanceId: 'orders-prod',
-    restoreTime: 'latest',
-    targetInstanceId: 'orders-pitr',
-  });
-  const failure = await failureOf(
-    run(rds.waitForInstanceAvailable, {
-      instanceId: 'orders-pitr',
-      waitStartedAtMs: Date.now(),
-      polls: 0,
-      maxWaitSeconds: 60,
-      pollWindowSeconds: 30,
-    }),
-  );
+  await restorePitr();
+  const failure = await failureOf(run(rds.waitForInstanceAvailable, waitInput()));
   expect(failure.type).toBe('TerminalState');
   expect(failure.nonRetryable).toBe(true);
   expect(failure.message).toMatch(/instance "orders-pitr" is "failed" after \d+s; it will not become available/);
@@ -191,19 +172,17 @@ test('an instance that ends in failed fails the wait non-retryably', async () =>
 
 test('a wait past its overall limit fails non-retryably', async () => {
   await moto.configure({ seconds: 600 });
-  await run(rds.restoreToPointInTime, {
-    sourceInstanceId: 'orders-prod',
-    restoreTime: 'latest',
-    targetInstanceId: 'orders-pitr',
-  });
+  await restorePitr();
   const failure = await failureOf(
-    run(rds.waitForInstanceAvailable, {
-      instanceId: 'orders-pitr',
-      waitStartedAtMs: Date.now() - 3 * 3600_000,
-      polls: 100,
-      maxWaitSeconds: 10_800,
-      pollWindowSeconds: 0,
-    }),
+    run(
+      rds.waitForInstanceAvailable,
+      waitInput({
+        waitStartedAtMs: Date.now() - 3 * 3600_000,
+        polls: 100,
+        maxWaitSeconds: 10_800,
+        pollWindowSeconds: 0,
+      }),
+    ),
   );
   expect(failure.type).toBe('WaitLimitExceeded');
   expect(failure.message).toContain('still "creating" after 10800s (limit 10800s)');

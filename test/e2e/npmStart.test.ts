@@ -78,6 +78,14 @@ test('a bad input from the CLI fails with one clear error naming the field and c
     '--input',
     '{"alias":"production"}',
   ]);
+  // The result first: a describe right after the start can see the run still RUNNING.
+  const error = await client.workflow
+    .getHandle('cli-bad-input')
+    .result()
+    .catch((e: Error) => e);
+  expect((error as Error & { cause?: Error }).cause?.message).toBe(
+    'lambdaAliasRollback: invalid input: functionName: Required',
+  );
   const out = await run(toolPath('temporal'), [
     'workflow',
     'describe',
@@ -89,13 +97,6 @@ test('a bad input from the CLI fails with one clear error naming the field and c
     'json',
   ]).catch((e: { stdout: string }) => e);
   expect(out.stdout).toContain('"status": "WORKFLOW_EXECUTION_STATUS_FAILED"');
-  const error = await client.workflow
-    .getHandle('cli-bad-input')
-    .result()
-    .catch((e: Error) => e);
-  expect((error as Error & { cause?: Error }).cause?.message).toBe(
-    'lambdaAliasRollback: invalid input: functionName: Required',
-  );
   expect(await aliasVersion(moto(), 'checkout-api')).toBe('2');
 });
 

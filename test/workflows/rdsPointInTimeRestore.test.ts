@@ -2,43 +2,29 @@
 // the slow-RDS launcher) and a real PostgreSQL.
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
 import type { RestoreResult } from '../../src/domain/restoreProgress.js';
-import { seedVerificationDatabase, startPostgres, type Postgres } from '../support/postgres.js';
-import { startSlowRds, type SlowRds } from '../support/slowRds.js';
-import { configFor, createTestWorker, startTimeSkipping } from '../support/temporal.js';
+import { startRestoreTestbed, type RestoreTestbed } from '../support/restoreTestbed.js';
 
-let env: TestWorkflowEnvironment;
-let moto: SlowRds;
-let pgServer: Postgres;
-let worker: Worker;
-let taskQueue: string;
-let running: Promise<void>;
+let t: RestoreTestbed;
 let n = 0;
 
 beforeAll(async () => {
-  [env, moto, pgServer] = await Promise.all([startTimeSkipping(), startSlowRds(), startPostgres()]);
-  await seedVerificationDatabase(pgServer, 'orders');
-  process.env.PITR_VERIFY_PASSWORD = pgServer.password;
-  ({ worker, taskQueue } = await createTestWorker(env, configFor(moto.endpoint)));
-  running = worker.run();
+  t = await startRestoreTestbed();
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await Promise.all([env?.teardown(), moto?.stop(), pgServer?.stop()]);
+  await t?.stop();
 });
 beforeEach(async () => {
-  await moto.reset();
-  await moto.configure({ seconds: 0, outcome: 'available' });
-  await seedRdsInstance(moto, 'orders-prod', { snapshots: [] });
+  await t.resetRds();
 });
 
 async function execute(input: object): Promise<RestoreResult> {
   n += 1;
-  return env.client.workflow.execute('rdsPointInTimeRestore', { args: [input], taskQueue, workflowId: `pitr-${n}` });
+  return t.env.client.workflow.execute('rdsPointInTimeRestore', {
+    args: [input],
+    taskQueue: t.taskQueue,
+    workflowId: `pitr-${n}`,
+  });
 }
 
 async function failureOf(input: object): Promise<ApplicationFailure> {
@@ -47,30 +33,24 @@ async function failureOf(input: object): Promise<ApplicationFailure> {
   return (error as WorkflowFailedError).cause as ApplicationFailure;
 }
 
-const verify = (expectRows: number) => ({
-  host: pgServer.host,
-  port: pgServer.port,
-  database: 'orders',
-  user: pgServer.user,
-  passwordEnv: 'PITR_VERIFY_PASSWORD',
-  queries: [{ check: 'critical rows', sql: 'SELECT COUNT(*) FROM critical_table', expect: { min: expectRows } }],
-});
-
 test('restores the latest restorable time into a new instance and verifies it', async () => {
-  await moto.configure({ seconds: 1 });
+  await t.moto.configure({ seconds: 1 });
   const result = await execute({
     sourceInstanceId: 'orders-prod',
     restoreTime: 'latest',
     targetInstanceId: 'orders-pitr',
-    verify: verify(1),
+    verify: t.verify(1),
   });
   expect(result).toMatchObject({
     plan: { source: { kind: 'point-in-time', sourceInstanceId: 'orders-prod', restoreTime: 'latest' } },
     instance: { instanceId: 'orders-pitr', status: 'available' },
-    checks: [{ check: 'critical rows', passed: true, observed: '42' }],
+    checks: [
+      { check: 'critical rows', passed: true, observed: '42' },
+      { check: 'schema version', passed: true, observed: '20261115000000' },
+    ],
   });
   expect(result.plan.restorableWindow?.latest).toBeDefined();
-  expect((await moto.instances()).get('orders-pitr')).toBe('available');
+  expect((await t.moto.instances()).get('orders-pitr')).toBe('available');
 });
 
 test('restores a given time inside the restorable window', async () => {
@@ -89,7 +69,7 @@ test('a time after the latest restorable time fails naming restoreTime, and crea
   expect(failure.message).toMatch(
     /^rds: restoreTime 2099-01-01T00:00:00Z is after the latest restorable time \S+ of instance "orders-prod"$/,
   );
-  expect([...(await moto.instances()).keys()]).toEqual(['orders-prod']);
+  expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
 });
 
 test('a restoreTime that is not a time fails at once naming the field', async () => {
@@ -103,7 +83,7 @@ test('a second run with the same target adopts the instance instead of restoring
   const input = { sourceInstanceId: 'orders-prod', restoreTime: 'latest', targetInstanceId: 'orders-pitr' };
   expect((await execute(input)).adopted).toBe(false);
   expect((await execute(input)).adopted).toBe(true);
-  expect([...(await moto.instances()).keys()].sort()).toEqual(['orders-pitr', 'orders-prod']);
+  expect([...(await t.moto.instances()).keys()].sort()).toEqual(['orders-pitr', 'orders-prod']);
 });
 
 test('verification queries that fail fail the workflow with each failed check', async () => {
@@ -111,7 +91,7 @@ test('verification queries that fail fail the workflow with each failed check', 
     sourceInstanceId: 'orders-prod',
     restoreTime: 'latest',
     targetInstanceId: 'orders-pitr',
-    verify: verify(1000),
+    verify: t.verify(1000),
   });
   expect(failure.type).toBe('VerificationFailed');
   expect(failure.message).toBe(
@@ -129,5 +109,5 @@ test('a dry run reports the time, the new instance and its endpoint, and creates
   expect(result.message).toBe(
     'dry run: would restore instance "orders-prod" at latest into new instance "orders-pitr" (endpoint orders-pitr.aaaaaaaaaa.us-east-1.rds.amazonaws.com)',
   );
-  expect([...(await moto.instances()).keys()]).toEqual(['orders-prod']);
+  expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
 });

@@ -2,46 +2,28 @@
 // the slow-RDS launcher) and a real PostgreSQL for the verification queries.
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
 import type { RestoreResult, RestoreStatus } from '../../src/domain/restoreProgress.js';
 import { runHistoryLengths } from '../../src/temporal/histories.js';
-import { seedVerificationDatabase, startPostgres, type Postgres } from '../support/postgres.js';
-import { startSlowRds, type SlowRds } from '../support/slowRds.js';
-import { configFor, createTestWorker, startTimeSkipping } from '../support/temporal.js';
+import { startRestoreTestbed, type RestoreTestbed } from '../support/restoreTestbed.js';
 
-let env: TestWorkflowEnvironment;
-let moto: SlowRds;
-let pgServer: Postgres;
-let worker: Worker;
-let taskQueue: string;
-let running: Promise<void>;
+let t: RestoreTestbed;
 let n = 0;
 
 beforeAll(async () => {
-  [env, moto, pgServer] = await Promise.all([startTimeSkipping(), startSlowRds(), startPostgres()]);
-  await seedVerificationDatabase(pgServer, 'orders');
-  process.env.ORDERS_VERIFY_PASSWORD = pgServer.password;
-  ({ worker, taskQueue } = await createTestWorker(env, configFor(moto.endpoint)));
-  running = worker.run();
+  t = await startRestoreTestbed();
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await Promise.all([env?.teardown(), moto?.stop(), pgServer?.stop()]);
+  await t?.stop();
 });
 beforeEach(async () => {
-  await moto.reset();
-  await moto.configure({ seconds: 0, outcome: 'available' });
-  await seedRdsInstance(moto, 'orders-prod', { snapshots: ['orders-2026-11-20', 'orders-2026-11-21'] });
+  await t.resetRds(['orders-2026-11-20', 'orders-2026-11-21']);
 });
 
 function start(input: object): Promise<WorkflowHandle> {
   n += 1;
-  return env.client.workflow.start('rdsSnapshotRestore', {
+  return t.env.client.workflow.start('rdsSnapshotRestore', {
     args: [input],
-    taskQueue,
+    taskQueue: t.taskQueue,
     workflowId: `snapshot-restore-${n}`,
   });
 }
@@ -54,26 +36,14 @@ async function failureOf(input: object): Promise<ApplicationFailure> {
   return cause as ApplicationFailure;
 }
 
-const verify = () => ({
-  host: pgServer.host,
-  port: pgServer.port,
-  database: 'orders',
-  user: pgServer.user,
-  passwordEnv: 'ORDERS_VERIFY_PASSWORD',
-  queries: [
-    { check: 'critical rows', sql: 'SELECT COUNT(*) FROM critical_table', expect: { min: 1 } },
-    { check: 'schema version', sql: 'SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1' },
-  ],
-});
-
 test('restores the newest snapshot into a new instance, waits for it and runs the verification queries', async () => {
-  await moto.configure({ seconds: 2 });
+  await t.moto.configure({ seconds: 2 });
   const handle = await start({
     sourceInstanceId: 'orders-prod',
     targetInstanceId: 'orders-restored',
     instanceClass: 'db.t3.small',
     securityGroupIds: ['sg-0123'],
-    verify: verify(),
+    verify: t.verify(),
   });
   const result = (await handle.result()) as RestoreResult;
   expect(result).toMatchObject({
@@ -95,7 +65,7 @@ test('restores the newest snapshot into a new instance, waits for it and runs th
     'orders-2026-11-20',
   ]);
   expect(result.polls).toBeGreaterThanOrEqual(1);
-  expect(await moto.instances()).toEqual(
+  expect(await t.moto.instances()).toEqual(
     new Map([
       ['orders-prod', 'available'],
       ['orders-restored', 'available'],
@@ -105,7 +75,7 @@ test('restores the newest snapshot into a new instance, waits for it and runs th
   expect(status).toMatchObject({ phase: 'completed', instance: { status: 'available' } });
   // The password is read by the worker from its environment: it never enters the history.
   const history = JSON.stringify(await handle.fetchHistory());
-  expect(history).not.toContain(pgServer.password);
+  expect(history).not.toContain(t.pgServer.password);
 });
 
 test('restores a given snapshot', async () => {
@@ -113,7 +83,7 @@ test('restores a given snapshot', async () => {
     await start({ sourceInstanceId: 'orders-prod', snapshotId: 'orders-2026-11-20', targetInstanceId: 'orders-old' })
   ).result()) as RestoreResult;
   expect(result.plan.source).toEqual({ kind: 'snapshot', snapshotId: 'orders-2026-11-20' });
-  expect((await moto.instances()).get('orders-old')).toBe('available');
+  expect((await t.moto.instances()).get('orders-old')).toBe('available');
 });
 
 test('a snapshot id that does not exist fails at once, non-retryably, and creates nothing', async () => {
@@ -125,11 +95,11 @@ test('a snapshot id that does not exist fails at once, non-retryably, and create
   expect(failure.type).toBe('NotFound');
   expect(failure.nonRetryable).toBe(true);
   expect(failure.message).toBe('rds: snapshot "db-2026-11-20" not found for instance "orders-prod"');
-  expect([...(await moto.instances()).keys()]).toEqual(['orders-prod']);
+  expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
 });
 
 test('a restore that ends in failed fails the workflow non-retryably and the status says so', async () => {
-  await moto.configure({ seconds: 0, outcome: 'failed' });
+  await t.moto.configure({ seconds: 0, outcome: 'failed' });
   const handle = await start({ sourceInstanceId: 'orders-prod', targetInstanceId: 'orders-restored' });
   const error = await handle.result().catch((e: unknown) => e);
   const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
@@ -156,7 +126,7 @@ test('a dry run reports the snapshot, the new instance and its endpoint, and cre
   expect(result.message).toBe(
     'dry run: would restore snapshot "orders-2026-11-21" into new instance "orders-restored" (endpoint orders-restored.aaaaaaaaaa.us-east-1.rds.amazonaws.com)',
   );
-  expect([...(await moto.instances()).keys()]).toEqual(['orders-prod']);
+  expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
 });
 
 test('a bad input fails at once naming the field, and creates nothing', async () => {
@@ -169,17 +139,17 @@ test('a bad input fails at once naming the field, and creates nothing', async ()
   expect(failure.message).toBe(
     'rdsSnapshotRestore: invalid input: targetInstanceId: must be an RDS instance identifier: a letter first, then letters, digits and single hyphens, at most 63; maxWaitSeconds: Number must be greater than 0',
   );
-  expect([...(await moto.instances()).keys()]).toEqual(['orders-prod']);
+  expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
 });
 
 test('a 60-minute restore is tracked to the end with every run of its history under 50 events', async () => {
-  await moto.configure({ seconds: 3600 });
+  await t.moto.configure({ seconds: 3600 });
   const handle = await start({ sourceInstanceId: 'orders-prod', targetInstanceId: 'orders-restored' });
   // Temporal's clock and the launcher's move together, five minutes at a time.
   let midway: RestoreStatus | undefined;
   for (let minute = 5; minute <= 65; minute += 5) {
-    await env.sleep('5 minutes');
-    await moto.advance(300);
+    await t.env.sleep('5 minutes');
+    await t.moto.advance(300);
     if (minute === 30) midway = await handle.query<RestoreStatus>('status');
   }
   const result = (await handle.result()) as RestoreResult;
@@ -188,7 +158,7 @@ test('a 60-minute restore is tracked to the end with every run of its history un
   expect(midway!.run).toBeGreaterThan(1);
   expect(result.waitedSeconds).toBeGreaterThanOrEqual(3600);
   expect(result.waitedSeconds).toBeLessThan(3600 + 5 * 60 + 60);
-  const lengths = await runHistoryLengths(env.client, handle.workflowId);
+  const lengths = await runHistoryLengths(t.env.client, handle.workflowId);
   expect(lengths.length).toBeGreaterThan(5);
   expect(Math.max(...lengths)).toBeLessThan(50);
 });
