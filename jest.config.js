@@ -10,6 +10,8 @@ export default {
   setupFiles: ['<rootDir>/test/support/setup.ts'],
   // Stops the local Kubernetes cluster if this run started it (a hand-started one is kept).
   globalTeardown: '<rootDir>/test/support/kubernetes-teardown.js',
+  // Only code: .data holds etcd's *.snap files, which jest would take for obsolete snapshots.
+  roots: ['<rootDir>/test', '<rootDir>/src'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 120_000,
   // Temporal servers and moto are real processes: a few test files at a time on two cores.

@@ -34,7 +34,20 @@ link temporal-test-server "$venv/bin/temporal-test-server"
 link moto_server "$venv/bin/moto_server"
 link python "$venv/bin/python"
 
-for t in temporal temporal-test-server moto_server; do
+# PostgreSQL (for the database verification tests) from Debian's packages, only when missing.
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "tools: installing PostgreSQL from Debian packages"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  else
+    echo "tools: PostgreSQL is missing: install Debian's postgresql package (apt-get install postgresql)" >&2
+    exit 1
+  fi
+fi
+for t in initdb postgres pg_ctl; do link "$t" "$(pg_bin)/$t"; done
+
+for t in temporal temporal-test-server moto_server initdb postgres; do
   [ -x "$bin/$t" ] || { echo "tools: $t is missing after install" >&2; exit 1; }
 done
 

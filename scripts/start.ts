@@ -5,7 +5,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedLambdaFunction } from '../src/demo/seedLambda.js';
-import { DEMO_LAMBDA, demoRollbackCommand } from '../src/local/demo.js';
+import { seedRdsInstance } from '../src/demo/seedRds.js';
+import {
+  DEMO_LAMBDA,
+  DEMO_RDS,
+  DEMO_RESTORE_WORKFLOW_ID,
+  demoRestoreCommand,
+  demoRollbackCommand,
+} from '../src/local/demo.js';
 import {
   DEMO_DEPLOYMENT,
   kubernetesBuilt,
@@ -13,8 +20,9 @@ import {
   stopKubernetesDemo,
   type KubernetesDemo,
 } from '../src/local/kubernetesDemo.js';
-import { portAnswers, startService, stopServices, waitUntil, type Service } from '../src/local/processes.js';
-import { devServerSearchAttributeArgs } from '../src/temporal/searchAttributes.js';
+import { configureSlowRds } from '../src/local/slowRds.js';
+import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
+import { startSlowRdsMoto, startTemporalDevServer, startWorkerService } from '../src/local/stack.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Compiled to dist/scripts/start.js: the repository is two folders up.
@@ -27,6 +35,7 @@ const motoPort = Number(process.env.MOTO_PORT ?? 4566);
 const dataDir = path.resolve(root, process.env.DATA_DIR ?? '.data');
 const logDir = path.join(dataDir, 'logs');
 const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? 'rollback';
+const restoreSeconds = Number(process.env.DEMO_RESTORE_SECONDS ?? 120);
 const address = `127.0.0.1:${temporalPort}`;
 
 // The SDK's notice that releases after January 2027 need Node 22 is in the README, not the demo.
@@ -50,7 +59,7 @@ async function stopAll(code: number): Promise<never> {
 }
 
 async function main(): Promise<void> {
-  for (const tool of ['temporal', 'moto_server']) {
+  for (const tool of ['temporal', 'python']) {
     if (!existsSync(bin(tool))) throw new Error(`${tool} is missing from .tools/bin: run \`npm run tools\``);
   }
   for (const [what, port] of [
@@ -65,32 +74,18 @@ async function main(): Promise<void> {
   }
   mkdirSync(dataDir, { recursive: true });
 
-  const temporal = startService(
-    'temporal',
-    bin('temporal'),
-    [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(temporalPort),
-      '--ui-port',
-      String(uiPort),
-      '--db-filename',
-      path.join(dataDir, 'temporal.db'),
-      '--log-level',
-      'warn',
-      ...devServerSearchAttributeArgs(),
-    ],
-    { logDir },
-  );
+  const stackPaths = { root, logDir };
+  const temporal = startTemporalDevServer(stackPaths, {
+    port: temporalPort,
+    uiPort,
+    dbFile: path.join(dataDir, 'temporal.db'),
+  });
   services.push(temporal);
-  const moto = startService('moto', bin('moto_server'), ['-H', '127.0.0.1', '-p', String(motoPort)], { logDir });
-  services.push(moto);
-
-  const motoEndpoint = `http://127.0.0.1:${motoPort}`;
-  await waitUntil('moto', moto, async () => (await fetch(`${motoEndpoint}/moto-api/`)).ok);
+  // moto through the slow-RDS launcher: the demo restore takes minutes, as a real one does.
+  const moto = startSlowRdsMoto(stackPaths, motoPort);
+  services.push(moto.service);
+  const motoEndpoint = moto.endpoint;
+  await moto.ready();
   const aws = { endpoint: motoEndpoint, region: process.env.AWS_REGION ?? 'us-east-1' };
   // moto accepts any credentials; the demo sets dummy ones unless the shell has its own.
   process.env.AWS_ACCESS_KEY_ID ??= 'demo';
@@ -100,6 +95,10 @@ async function main(): Promise<void> {
     alias: DEMO_LAMBDA.alias,
   });
 
+  await configureSlowRds(motoEndpoint, { seconds: 0 });
+  await seedRdsInstance(aws, DEMO_RDS.instanceId);
+  await configureSlowRds(motoEndpoint, { seconds: restoreSeconds });
+
   if (kubernetesBuilt(root) && process.env.ROLLBACK_SKIP_K8S !== '1') {
     kubernetes = await startKubernetesDemo(root);
   }
@@ -107,20 +106,21 @@ async function main(): Promise<void> {
   await waitUntil('Temporal dev server', temporal, () => portAnswers(temporalPort));
   await waitUntil('Temporal Web UI', temporal, () => portAnswers(uiPort));
 
-  const worker = startService('worker', process.execPath, [path.join(root, 'dist', 'workers', 'main.js')], {
-    logDir,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      AWS_ENDPOINT_URL: motoEndpoint,
-      AWS_REGION: aws.region,
-      ...(kubernetes ? { KUBECONFIG: kubernetes.kubeconfigPath } : {}),
-    },
+  const worker = startWorkerService(stackPaths, {
+    address,
+    taskQueue,
+    awsEndpoint: motoEndpoint,
+    env: { AWS_REGION: aws.region, ...(kubernetes ? { KUBECONFIG: kubernetes.kubeconfigPath } : {}) },
   });
   services.push(worker);
   await waitUntil('worker', worker, async () => true, 1_000).catch(() => undefined);
 
+  const commandOptions = {
+    temporalBin: path.relative(process.cwd(), bin('temporal')) || bin('temporal'),
+    address,
+    taskQueue,
+  };
+  const command = demoRollbackCommand(commandOptions);
   const rel = (p: string) => path.relative(process.cwd(), p) || p;
   const kubectl = kubernetes ? `KUBECONFIG=${rel(kubernetes.kubeconfigPath)} ${rel(bin('kubectl'))}` : '';
   const kubernetesLines = kubernetes
@@ -133,17 +133,14 @@ Roll the demo Deployment back one revision, then look at its history:
 `
     : `  Kubernetes        not built: \`npm run tools:k8s\` builds the local control plane (about 5-10 minutes once per machine)
 `;
-  const command = demoRollbackCommand({
-    temporalBin: path.relative(process.cwd(), bin('temporal')) || bin('temporal'),
-    address,
-    taskQueue,
-  });
+  const restoreCommand = demoRestoreCommand(commandOptions);
   console.log(`
 rollback-orchestrator is running (Ctrl-C stops everything).
 
   Temporal Web UI   http://localhost:${uiPort}
   Temporal gRPC     ${address}   namespace default, task queue ${taskQueue}
   moto (AWS)        ${motoEndpoint}   demo Lambda "${DEMO_LAMBDA.functionName}", alias "${DEMO_LAMBDA.alias}" -> version ${DEMO_LAMBDA.versionCount}
+                    demo RDS instance "${DEMO_RDS.instanceId}" with snapshots; restores take ${restoreSeconds}s
   logs              ${path.relative(process.cwd(), logDir) || logDir}/{temporal,moto,worker}.log
 ${kubernetesLines}
 Roll the demo alias back one version:
@@ -151,6 +148,11 @@ Roll the demo alias back one version:
   ${command}
 
 Then open the Web UI, or: ${path.relative(process.cwd(), bin('temporal'))} workflow result --address ${address} --workflow-id demo-lambda-rollback
+
+Restore the demo database from its newest snapshot (about ${restoreSeconds}s), and watch its progress:
+
+  ${restoreCommand}
+  TEMPORAL_ADDRESS=${address} npm run restore:watch -- ${DEMO_RESTORE_WORKFLOW_ID}
 READY`);
 
   // A service that dies on its own takes the stack down with a pointer to its log.

@@ -12,10 +12,12 @@ export const FailureType = {
   FailedPrecondition: 'FailedPrecondition',
   /** A rollout that can no longer finish (progress deadline exceeded). */
   RolloutFailed: 'RolloutFailed',
-  /** A wait ran past its overall limit. */
-  Timeout: 'Timeout',
   /** A rollback and all its allowed fallbacks did not settle; a person must act. */
   RollbackFailed: 'RollbackFailed',
+  /** A resource reached a state it never leaves on its own (an RDS instance in `failed`). */
+  TerminalState: 'TerminalState',
+  /** A wait ran past its overall limit. */
+  WaitLimitExceeded: 'WaitLimitExceeded',
 } as const;
 
 /** Errors that no retry can fix: every activity options object lists them as non-retryable. */
@@ -33,6 +35,8 @@ const AWS_NOT_FOUND = new Set([
   'DBSnapshotNotFoundFault',
   'NoSuchHostedZone',
   'NotFoundException',
+  'ResourceNotFound',
+  'DBSubnetGroupNotFoundFault',
 ]);
 const AWS_FORBIDDEN = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
 const AWS_INVALID = new Set([
@@ -41,6 +45,11 @@ const AWS_INVALID = new Set([
   'InvalidParameterValue',
   'InvalidParameterCombination',
   'InvalidInput',
+  'InvalidRestoreFault',
+  'PointInTimeRestoreNotEnabled',
+  'PointInTimeRestoreNotEnabledFault',
+  'InvalidChangeBatch',
+  'InvalidDomainName',
 ]);
 
 /**

@@ -44,7 +44,7 @@ export async function pollUntil<P, R>(options: PollOptions<P, R>): Promise<R & {
     if (Date.now() - startedAt >= options.timeoutMs) {
       const detail = options.describe ? `: ${options.describe(observation.progress)}` : '';
       throw nonRetryable(
-        'Timeout',
+        'WaitLimitExceeded',
         `timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for ${options.what}${detail}`,
       );
     }

@@ -3,6 +3,10 @@
 export const DEMO_LAMBDA = { functionName: 'checkout-api', alias: 'production', versionCount: 3 };
 export const DEMO_WORKFLOW_ID = 'demo-lambda-rollback';
 
+/** The demo database: restores of it take DEMO_RESTORE_SECONDS (default two minutes). */
+export const DEMO_RDS = { instanceId: 'orders-prod', targetInstanceId: 'orders-prod-restored' };
+export const DEMO_RESTORE_WORKFLOW_ID = 'demo-rds-restore';
+
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
@@ -13,31 +17,53 @@ export interface DemoCommandOptions {
   taskQueue: string;
 }
 
-/** The ready-to-paste `temporal workflow start` that rolls the demo alias back one version. */
-export function demoRollbackArgs(options: Omit<DemoCommandOptions, 'temporalBin'>): string[] {
+type StartOptions = Omit<DemoCommandOptions, 'temporalBin'>;
+
+function workflowStartArgs(options: StartOptions, type: string, workflowId: string, input: object): string[] {
   return [
     'workflow',
     'start',
     '--address',
     options.address,
     '--type',
-    'lambdaAliasRollback',
+    type,
     '--task-queue',
     options.taskQueue,
     '--workflow-id',
-    DEMO_WORKFLOW_ID,
+    workflowId,
     '--input',
-    JSON.stringify({
-      functionName: DEMO_LAMBDA.functionName,
-      alias: DEMO_LAMBDA.alias,
-      reason: 'demo: checkout errors after release 3',
-      requestedBy: 'on-call',
-    }),
+    JSON.stringify(input),
   ];
 }
 
+/** The ready-to-paste `temporal workflow start` that rolls the demo alias back one version. */
+export function demoRollbackArgs(options: StartOptions): string[] {
+  return workflowStartArgs(options, 'lambdaAliasRollback', DEMO_WORKFLOW_ID, {
+    functionName: DEMO_LAMBDA.functionName,
+    alias: DEMO_LAMBDA.alias,
+    reason: 'demo: checkout errors after release 3',
+    requestedBy: 'on-call',
+  });
+}
+
+/** The ready-to-paste `temporal workflow start` of the demo snapshot restore. */
+export function demoRestoreArgs(options: StartOptions): string[] {
+  return workflowStartArgs(options, 'rdsSnapshotRestore', DEMO_RESTORE_WORKFLOW_ID, {
+    sourceInstanceId: DEMO_RDS.instanceId,
+    targetInstanceId: DEMO_RDS.targetInstanceId,
+    reason: 'demo: bad data written by release 3',
+    requestedBy: 'on-call',
+  });
+}
+
+export function shellCommand(args: string[]): string {
+  return args.map((a) => (/^[\w./:=-]+$/.test(a) ? a : shellQuote(a))).join(' ');
+}
+
 export function demoRollbackCommand(options: DemoCommandOptions): string {
-  return [options.temporalBin, ...demoRollbackArgs(options)]
-    .map((a) => (/^[\w./:=-]+$/.test(a) ? a : shellQuote(a)))
-    .join(' ');
+  return shellCommand([options.temporalBin, ...demoRollbackArgs(options)]);
+}
+
+export function demoRestoreCommand(options: DemoCommandOptions): string {
+  return shellCommand([options.temporalBin, ...demoRestoreArgs(options)]);
 }

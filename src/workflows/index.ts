@@ -5,3 +5,6 @@ export { blueGreenRollback } from './blueGreenRollback.js';
 export { canaryRollback } from './canaryRollback.js';
 export { configMapRollback } from './configMapRollback.js';
 export { secretRollback } from './secretRollback.js';
+export { rdsPointInTimeRestore } from './rdsPointInTimeRestore.js';
+export { rdsSnapshotRestore } from './rdsSnapshotRestore.js';
+export { route53RecordRollback } from './route53RecordRollback.js';

@@ -27,6 +27,7 @@ beforeAll(async () => {
     DATA_DIR: dataDir,
     // The cluster is shared with the other test files: this run's teardown stops it, not npm start.
     K8S_STARTED_BY: 'jest',
+    DEMO_RESTORE_SECONDS: '6',
   });
   await stack.waitForOutput(/^READY$/m, 180_000);
   connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
@@ -40,12 +41,12 @@ afterAll(async () => {
 
 const moto = () => ({ endpoint: `http://127.0.0.1:${ports.moto}`, region: 'us-east-1' });
 
-/** The printed `temporal workflow start` line for one workflow type. */
-function printedCommand(workflowType: string): string[] {
+/** The printed command line that contains `marker` (a workflow type, or `restore:watch`). */
+function printedCommand(marker: string): string[] {
   const line = stack
     .output()
     .split('\n')
-    .find((l) => l.includes(`--type ${workflowType} `));
+    .find((l) => l.includes(marker));
   expect(line).toBeDefined();
   // The printed command is shell syntax; run it through bash exactly as pasted.
   return ['bash', '-c', line!.trim()];
@@ -59,7 +60,7 @@ test('prints the Web UI address, and the Web UI answers', async () => {
 
 test('the pasted command rolls the demo alias back one version', async () => {
   expect(await aliasVersion(moto(), 'checkout-api')).toBe('3');
-  const [cmd, ...args] = printedCommand('lambdaAliasRollback');
+  const [cmd, ...args] = printedCommand('--type lambdaAliasRollback ');
   await run(cmd!, args);
   const result = await client.workflow.getHandle('demo-lambda-rollback').result();
   expect(result).toMatchObject({ functionName: 'checkout-api', fromVersion: '3', toVersion: '2', verified: true });
@@ -81,6 +82,7 @@ test('a bad input from the CLI fails with one clear error naming the field and c
     '--input',
     '{"alias":"production"}',
   ]);
+  // The result first: a describe right after the start can see the run still RUNNING.
   const error = await client.workflow
     .getHandle('cli-bad-input')
     .result()
@@ -103,7 +105,7 @@ test('a bad input from the CLI fails with one clear error naming the field and c
 });
 
 test('the printed Kubernetes command rolls the demo Deployment back, visible in kubectl rollout history', async () => {
-  const [cmd, ...args] = printedCommand('kubernetesDeploymentRollback');
+  const [cmd, ...args] = printedCommand('--type kubernetesDeploymentRollback ');
   const before = await historyRows('demo', 'web');
   const previous = before[before.length - 2]!;
   await run(cmd!, args);
@@ -113,6 +115,19 @@ test('the printed Kubernetes command rolls the demo Deployment back, visible in 
   // The previous revision's template is now the newest revision, under a new number.
   expect(after[after.length - 1]).toEqual([before[before.length - 1]![0] + 1, previous[1]]);
   expect(after.map(([r]) => r)).not.toContain(previous[0]);
+});
+
+test('the pasted restore command restores the demo database, and the watch command shows its progress', async () => {
+  const [cmd, ...args] = printedCommand('--type rdsSnapshotRestore ');
+  await run(cmd!, args);
+  const [watchCmd, ...watchArgs] = printedCommand('restore:watch');
+  const { stdout } = await run(watchCmd!, watchArgs);
+  expect(stdout).toMatch(
+    /^\[waiting\] orders-prod-restored {2}(creating|backing-up) {2}\d+s elapsed {2}\d+ polls {2}\(limit 3h00m00s\)/m,
+  );
+  expect(stdout).toMatch(/^\[completed\] orders-prod-restored is available and verified$/m);
+  const result = await client.workflow.getHandle('demo-rds-restore').result();
+  expect(result).toMatchObject({ instance: { instanceId: 'orders-prod-restored', status: 'available' } });
 });
 
 test('Ctrl-C stops the dev server, moto and the worker', async () => {

@@ -106,9 +106,12 @@ test('rollout restart sets restartedAt once; paused deployments are refused as k
 
 test('set env changes the template once and is a no-op when the value is already set', async () => {
   const ref = { namespace, deployment: 'web', name: 'DATABASE_HOST', value: 'db-new.local' };
-  expect(await run(k8s.setDeploymentEnv, ref)).toEqual({ changed: true, previous: [null] });
+  expect(await run(k8s.setDeploymentEnv, ref)).toMatchObject({ changed: true, previous: undefined });
   const generation = (await getDeployment(namespace, 'web')).metadata.generation;
-  expect(await run(k8s.setDeploymentEnv, ref)).toEqual({ changed: false, previous: ['db-new.local'] });
+  expect(await run(k8s.setDeploymentEnv, ref)).toMatchObject({ changed: false, previous: 'db-new.local' });
+  expect(await run(k8s.getDeploymentEnv, { namespace, deployment: 'web', name: 'DATABASE_HOST' })).toEqual({
+    value: 'db-new.local',
+  });
   const after = await getDeployment(namespace, 'web');
   expect(after.metadata.generation).toBe(generation);
   expect(after.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'DATABASE_HOST', value: 'db-new.local' });

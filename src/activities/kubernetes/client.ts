@@ -117,6 +117,8 @@ export function fromKubeError(error: unknown, context: string): unknown {
   if (error.status === 401 || error.status === 403) {
     return nonRetryable('Forbidden', `${context}: forbidden (${error.message})`);
   }
+  // A failed JSON-patch `test` (the object changed since we read it) is a conflict: retry re-reads.
+  if (/testing value|test failed/i.test(error.message)) return error;
   if (error.status === 422 || error.status === 400) {
     return nonRetryable('InvalidInput', `${context}: rejected by the API server (${error.message})`);
   }

@@ -225,21 +225,33 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     return { changed: true };
   }
 
+  /** The value of an env var in the pod template (the first chosen container's), for plans. */
+  async function getDeploymentEnv(
+    ref: DeploymentRef & { container?: string; name: string },
+  ): Promise<{ value?: string }> {
+    const deployment = await readDeployment(ref);
+    const container = (deployment.spec.template.spec?.containers ?? []).find(
+      (c) => !ref.container || c.name === ref.container,
+    );
+    if (!container) throw nonRetryable('NotFound', `${label(ref)}: no container named "${ref.container}"`);
+    return { value: container.env?.find((e) => e.name === ref.name)?.value };
+  }
+
   /** `kubectl set env deployment/NAME NAME=VALUE [-c container]`; no rollout when already set. */
   async function setDeploymentEnv(
     ref: DeploymentRef & { container?: string; name: string; value: string },
-  ): Promise<{ changed: boolean; previous: (string | null)[] }> {
+  ): Promise<{ changed: boolean; previous?: string; message: string }> {
     const deployment = await readDeployment(ref);
     const containers = deployment.spec.template.spec?.containers ?? [];
     const ops: object[] = [];
-    const previous: (string | null)[] = [];
+    let previous: string | undefined;
     let matched = 0;
     containers.forEach((container, index) => {
       if (ref.container && container.name !== ref.container) return;
-      matched += 1;
       const env = container.env ?? [];
       const existing = env.find((e) => e.name === ref.name);
-      previous.push(existing?.value ?? null);
+      if (matched === 0) previous = existing?.value;
+      matched += 1;
       if (existing && existing.value === ref.value && !existing.valueFrom) return;
       const next = existing
         ? env.map((e) => (e.name === ref.name ? { name: ref.name, value: ref.value } : e))
@@ -253,14 +265,26 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     if (matched === 0) {
       throw nonRetryable('NotFound', `${label(ref)}: no container named "${ref.container}"`);
     }
-    if (ops.length === 0) return { changed: false, previous };
+    if (ops.length === 0) {
+      return {
+        changed: false,
+        previous,
+        message: `deployment.apps/${ref.deployment} ${ref.name} already set (no new rollout)`,
+      };
+    }
     try {
-      await kube().patch(paths.deployment(ref.namespace, ref.deployment), ops, 'json');
+      // A test of the resourceVersion read makes a concurrent edit fail the patch instead of being overwritten.
+      await kube().patch(
+        paths.deployment(ref.namespace, ref.deployment),
+        [{ op: 'test', path: '/metadata/resourceVersion', value: deployment.metadata.resourceVersion }, ...ops],
+        'json',
+      );
     } catch (error) {
       throw fromKubeError(error, label(ref));
     }
-    log.info(`deployment.apps/${ref.deployment} env updated`, { ...ref, value: undefined });
-    return { changed: true, previous };
+    const message = `deployment.apps/${ref.deployment} env updated: ${ref.name} ${previous ?? '(unset)'} -> ${ref.value}`;
+    log.info(message, { ...ref });
+    return { changed: true, previous, message };
   }
 
   /** Fallback rung 1: delete the pods that were there (by UID, so a retry spares their replacements). */
@@ -374,6 +398,7 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     podStatus,
     logErrorCount,
     rolloutRestart,
+    getDeploymentEnv,
     setDeploymentEnv,
     deletePods,
     scaleDeployment,

@@ -37,7 +37,7 @@ export async function waitAndVerify(
   } catch (error) {
     // A rollout that cannot finish is what the fallback ladder is for; anything else fails.
     const cause = error instanceof ActivityFailure ? error.cause : undefined;
-    if (cause instanceof ApplicationFailure && (cause.type === 'RolloutFailed' || cause.type === 'Timeout')) {
+    if (cause instanceof ApplicationFailure && (cause.type === 'RolloutFailed' || cause.type === 'WaitLimitExceeded')) {
       return { passed: false, rollout: cause.message, pods: empty, logs: 'not checked', problem: cause.message };
     }
     throw error;

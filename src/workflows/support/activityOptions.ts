@@ -25,3 +25,20 @@ export function longWait(limitSeconds: number): ActivityOptions {
     retry: cloudApiCall.retry,
   };
 }
+
+/**
+ * A call that waits on something slow (an instance to become available, a rollout, a DNS change)
+ * and heartbeats while it waits: a worker that dies is noticed within the heartbeat timeout and
+ * the retry resumes from the last heartbeat.
+ */
+export const heartbeatingWait: ActivityOptions = {
+  ...cloudApiCall,
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '15 seconds',
+};
+
+/** Verification queries: a new database endpoint may take a few tries to accept connections. */
+export const databaseQuery: ActivityOptions = {
+  ...cloudApiCall,
+  startToCloseTimeout: '2 minutes',
+};

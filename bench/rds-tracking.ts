@@ -1,0 +1,127 @@
+// `npm run bench:rds`: 200 concurrent restore trackings against the slow-RDS launcher, each
+// restore taking 60 s. Prints the worker's peak memory (RSS), history events per workflow and
+// the total wall time. Everything runs on loopback and stops by itself.
+//   BENCH_RESTORES (default 200), BENCH_RESTORE_SECONDS (default 60)
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { seedRdsInstance } from '../src/demo/seedRds.js';
+import { configureSlowRds } from '../src/local/slowRds.js';
+import { runHistoryLengths } from '../src/temporal/histories.js';
+import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
+import { startSlowRdsMoto, startTemporalDevServer, startWorkerService } from '../src/local/stack.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const restores = Number(process.env.BENCH_RESTORES ?? 200);
+const restoreSeconds = Number(process.env.BENCH_RESTORE_SECONDS ?? 60);
+const temporalPort = 17233 + Math.floor(Math.random() * 1000);
+const motoPort = temporalPort + 1000;
+const address = `127.0.0.1:${temporalPort}`;
+const taskQueue = 'bench-rds';
+
+process.env.AWS_ACCESS_KEY_ID ??= 'bench';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-rds-'));
+  const logDir = path.join(dataDir, 'logs');
+  const services: Service[] = [];
+  try {
+    const stackPaths = { root, logDir };
+    const temporal = startTemporalDevServer(stackPaths, {
+      port: temporalPort,
+      dbFile: path.join(dataDir, 'temporal.db'),
+      logLevel: 'error',
+    });
+    services.push(temporal);
+    const moto = startSlowRdsMoto(stackPaths, motoPort);
+    services.push(moto.service);
+    const motoEndpoint = moto.endpoint;
+    await moto.ready();
+    await waitUntil('Temporal', temporal, () => portAnswers(temporalPort));
+    await configureSlowRds(motoEndpoint, { seconds: 0 });
+    await seedRdsInstance({ endpoint: motoEndpoint, region: 'us-east-1' }, 'orders-prod');
+    await configureSlowRds(motoEndpoint, { seconds: restoreSeconds });
+
+    const worker = startWorkerService(stackPaths, {
+      address,
+      taskQueue,
+      awsEndpoint: motoEndpoint,
+      env: { LOG_LEVEL: 'warn' },
+    });
+    services.push(worker);
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+
+    let peakRss = 0;
+    const sampler = setInterval(() => {
+      if (worker.child.pid && worker.child.exitCode === null) peakRss = Math.max(peakRss, rssMiB(worker.child.pid));
+    }, 250);
+
+    console.log(`bench: ${restores} restores of ${restoreSeconds}s each, one worker, Temporal dev server (SQLite)`);
+    const started = Date.now();
+    const ids = Array.from({ length: restores }, (_, i) => `bench-restore-${i}`);
+    const handles = await Promise.all(
+      ids.map((workflowId, i) =>
+        client.workflow.start('rdsSnapshotRestore', {
+          taskQueue,
+          workflowId,
+          args: [{ sourceInstanceId: 'orders-prod', targetInstanceId: `orders-bench-${i}` }],
+        }),
+      ),
+    );
+    const timeout = setTimeout(() => {
+      console.error('bench: not finished after 15 minutes; stopping');
+      process.exit(1);
+    }, 15 * 60_000);
+    const results = await Promise.allSettled(handles.map((h) => h.result()));
+    const wallSeconds = (Date.now() - started) / 1000;
+    clearTimeout(timeout);
+    clearInterval(sampler);
+
+    const failed = results.filter((r) => r.status === 'rejected');
+    const perWorkflow: number[] = [];
+    const perRun: number[] = [];
+    const runs: number[] = [];
+    for (const workflowId of ids) {
+      const lengths = await runHistoryLengths(client, workflowId);
+      perRun.push(...lengths);
+      perWorkflow.push(lengths.reduce((a, b) => a + b, 0));
+      runs.push(lengths.length);
+    }
+    perWorkflow.sort((a, b) => a - b);
+    perRun.sort((a, b) => a - b);
+    runs.sort((a, b) => a - b);
+    console.log(
+      `completed:            ${restores - failed.length} of ${restores}${failed.length ? ` (first failure: ${String((failed[0] as PromiseRejectedResult).reason)})` : ''}`,
+    );
+    console.log(`total wall time:      ${wallSeconds.toFixed(1)} s (restores take ${restoreSeconds} s each)`);
+    console.log(`worker peak RSS:      ${peakRss.toFixed(0)} MiB`);
+    console.log(
+      `history events per workflow (all runs): min ${perWorkflow[0]}, median ${percentile(perWorkflow, 0.5)}, max ${perWorkflow.at(-1)}`,
+    );
+    console.log(`history events per run:                 median ${percentile(perRun, 0.5)}, max ${perRun.at(-1)}`);
+    console.log(`runs per workflow (continue-as-new):    median ${percentile(runs, 0.5)}, max ${runs.at(-1)}`);
+    await connection.close();
+    if (failed.length > 0) process.exitCode = 1;
+  } finally {
+    await stopServices(services);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+// Verification queries against a PostgreSQL database, read-only. The password comes from the
+// worker's environment (the variable the input names), so it is never in workflow input, history,
+// results or failure messages.
+import { log } from '@temporalio/activity';
+import pg from 'pg';
+import { evaluateQuery, type QueryExpectation } from '../domain/databaseChecks.js';
+import type { VerificationCheck } from '../domain/verification.js';
+import { nonRetryable } from './failures.js';
+
+export interface VerificationQuery {
+  check: string;
+  sql: string;
+  expect?: QueryExpectation;
+}
+
+export interface DatabaseVerificationInput {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  /** Name of the worker's environment variable holding the password; none for trust/peer auth. */
+  passwordEnv?: string;
+  ssl?: boolean;
+  queries: VerificationQuery[];
+  statementTimeoutSeconds?: number;
+}
+
+// PostgreSQL SQLSTATE classes that no retry can fix.
+const AUTH_FAILED = new Set(['28000', '28P01']);
+// Syntax and access errors, data errors, unsupported features, a write in the read-only transaction.
+const BAD_QUERY_CLASSES = ['42', '22', '0A', '25006'];
+const MISSING_DATABASE = '3D000';
+
+export function createDatabaseActivities(env: NodeJS.ProcessEnv = process.env) {
+  async function verifyDatabase(input: DatabaseVerificationInput): Promise<VerificationCheck[]> {
+    const where = `database "${input.database}" at ${input.host}:${input.port}`;
+    let password: string | undefined;
+    if (input.passwordEnv) {
+      password = env[input.passwordEnv];
+      if (password === undefined) {
+        throw nonRetryable(
+          'InvalidInput',
+          `database: the worker has no ${input.passwordEnv} (passwordEnv) for ${where}`,
+        );
+      }
+    }
+    const client = new pg.Client({
+      host: input.host,
+      port: input.port,
+      database: input.database,
+      user: input.user,
+      password,
+      ssl: input.ssl ? { rejectUnauthorized: true } : undefined,
+      connectionTimeoutMillis: 10_000,
+    });
+    try {
+      await client.connect();
+      await client.query('BEGIN TRANSACTION READ ONLY');
+      await client.query(`SET LOCAL statement_timeout = ${Math.round((input.statementTimeoutSeconds ?? 30) * 1000)}`);
+      const checks: VerificationCheck[] = [];
+      for (const q of input.queries) {
+        const result = await client.query({ text: q.sql, rowMode: 'array' }).catch((error: unknown) => {
+          throw queryError(error, `database: check "${q.check}" on ${where}`);
+        });
+        const first = (result.rows[0] as unknown[] | undefined)?.[0];
+        const observed = result.rows.length === 0 ? undefined : first === null ? null : textOf(first);
+        const check = evaluateQuery(q.check, observed, q.expect);
+        log.info(`database: ${q.check}: ${check.passed ? 'passed' : 'FAILED'} (observed ${check.observed})`);
+        checks.push(check);
+      }
+      await client.query('ROLLBACK');
+      return checks;
+    } catch (error) {
+      throw queryError(error, `database: ${where}`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  return { verifyDatabase };
+}
+
+function textOf(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+function queryError(error: unknown, context: string): unknown {
+  const code = (error as { code?: string }).code ?? '';
+  // Already mapped (a check's own failure rethrown by the outer catch).
+  if ((error as { nonRetryable?: boolean }).nonRetryable) return error;
+  const message = (error as Error).message;
+  if (AUTH_FAILED.has(code)) return nonRetryable('Forbidden', `${context}: authentication failed (${message})`);
+  if (code === MISSING_DATABASE) return nonRetryable('NotFound', `${context}: ${message}`);
+  if (BAD_QUERY_CLASSES.some((c) => code.startsWith(c))) {
+    return nonRetryable('InvalidInput', `${context}: the query was rejected (${code}: ${message})`);
+  }
+  // Connection refused, DNS not yet resolving the new endpoint, a restart: worth retrying.
+  return error;
+}
