@@ -1,5 +1,6 @@
 // Questions the workflows ask about Temporal itself, through the worker's own client.
 import { Context, log } from '@temporalio/activity';
+import type { PostRollbackFollowUpsInput } from '../domain/schemas/postRollbackFollowUps.js';
 
 export function createTemporalActivities() {
   /**
@@ -24,5 +25,23 @@ export function createTemporalActivities() {
     }
   }
 
-  return { missingSearchAttributes };
+  /**
+   * Starts the post-rollback follow-ups as a workflow of their own (not a child: they outlive
+   * the incident by a week). Idempotent: a retry finds the one already started.
+   */
+  async function startFollowUpsWorkflow(req: {
+    workflowId: string;
+    input: PostRollbackFollowUpsInput;
+  }): Promise<string> {
+    const { client, info } = Context.current();
+    await client.workflow.start('postRollbackFollowUps', {
+      workflowId: req.workflowId,
+      taskQueue: info.taskQueue,
+      args: [req.input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return req.workflowId;
+  }
+
+  return { missingSearchAttributes, startFollowUpsWorkflow };
 }

@@ -2,7 +2,7 @@
 // one durable incident: assess the severity, take the matrix's action within its deadline (SLA
 // timers warn at 80% and escalate at the deadline), run the rollback procedures as child
 // workflows, announce progress and completion, and leave the follow-ups running.
-import { ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import {
   renderIncidentClosed,
   renderRollbackComplete,
@@ -13,6 +13,7 @@ import { DEADLINE_MS } from '../domain/decisionMatrix.js';
 import type { ClosedPhase } from '../domain/incident/phases.js';
 import { describeOutcome, reportsVerified } from '../domain/incident/procedures.js';
 import { incidentRollbackInput } from '../domain/schemas/incidentRollback.js';
+import { temporalApi } from './incident/activities.js';
 import { waitForApprovalOrTimeout, waitForInvestigation } from './incident/approval.js';
 import { listenForPeople, type Decisions } from './incident/humanInput.js';
 import { Incident, SELF } from './incident/incident.js';
@@ -122,28 +123,28 @@ async function rollBack(incident: Incident): Promise<IncidentResult> {
     'team-notified',
   );
   incident.tick('rollback-documented', SELF, 'the incident timeline records every step with who and when');
-  incident.close('rolled-back', 'rollback complete; follow-ups scheduled');
-  await startFollowUps(incident);
+  // The follow-ups carry the checklist on, so they start once the announcements have landed.
   await incident.notifier.flush();
+  await startFollowUps(incident);
+  incident.close('rolled-back', 'rollback complete; follow-ups scheduled');
   return result(incident, 'rolled-back');
 }
 
-/** "Post-Rollback Actions": a workflow of its own that outlives this one. */
+/**
+ * "Post-Rollback Actions": a workflow of its own that outlives this one by a week. Started by an
+ * activity rather than as an abandoned child, which the time-skipping test server cannot skip past.
+ */
 async function startFollowUps(incident: Incident): Promise<void> {
-  const workflowId = `${incident.id}-follow-ups-${workflowInfo().runId}`;
-  await startChild('postRollbackFollowUps', {
-    workflowId,
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    args: [
-      {
-        incidentId: incident.id,
-        service: incident.input.service,
-        environment: incident.input.environment,
-        completedAt: new Date().toISOString(),
-        channels: incident.channels,
-        checklist: incident.checklist,
-      },
-    ],
+  const workflowId = await temporalApi.startFollowUpsWorkflow({
+    workflowId: `${incident.id}-follow-ups-${workflowInfo().runId}`,
+    input: {
+      incidentId: incident.id,
+      service: incident.input.service,
+      environment: incident.input.environment,
+      completedAt: new Date().toISOString(),
+      channels: incident.channels,
+      checklist: incident.checklist,
+    },
   });
   incident.followUpsWorkflowId = workflowId;
   incident.record('follow-ups-started', `reminders at 1 hour, 24 hours and 1 week: workflow ${workflowId}`);

@@ -88,7 +88,15 @@ export async function startIncidentHarness(): Promise<IncidentHarness> {
   };
 }
 
-/** A P1 "major errors" incident rolling back `functionName`, with webhooks on the receiver. */
+/**
+ * A P1 "major errors" incident rolling back `functionName`, announcing to the receiver's
+ * `/slack/<functionName>` and escalating to `/escalation/<functionName>`.
+ */
+/** Milliseconds from `fromMs` to `atIso`, for timers that fire within a few ms of their time. */
+export function elapsed(fromMs: number, atIso: string | undefined): number {
+  return Date.parse(atIso!) - fromMs;
+}
+
 export function p1Input(receiverUrl: string, functionName: string, extra: Record<string, unknown> = {}) {
   return {
     service: functionName,
@@ -99,8 +107,8 @@ export function p1Input(receiverUrl: string, functionName: string, extra: Record
     requestedBy: 'alertmanager',
     incidentCommander: 'ic-alice',
     notify: {
-      channels: [{ type: 'slack', webhookUrl: `${receiverUrl}/slack` }],
-      escalation: [{ type: 'webhook', url: `${receiverUrl}/escalation` }],
+      channels: [{ type: 'slack', webhookUrl: `${receiverUrl}/slack/${functionName}` }],
+      escalation: [{ type: 'webhook', url: `${receiverUrl}/escalation/${functionName}` }],
     },
     ...extra,
   };

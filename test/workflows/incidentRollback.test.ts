@@ -40,7 +40,7 @@ test('P0 rolls back at once, announces in progress and complete, and leaves the 
   expect(result).toMatchObject({ severity: 'P0', outcome: 'rolled-back', slaBreached: false });
   expect(result.procedures[0]).toMatchObject({ type: 'lambdaAliasRollback', status: 'succeeded' });
   expect(await aliasVersion(h.moto, fn)).toBe('2');
-  const slack = h.receiver.posted<{ text: string }>('/slack').map((m) => m.text);
+  const slack = h.receiver.posted<{ text: string }>(`/slack/${fn}`).map((m) => m.text);
   expect(slack.some((t) => t.startsWith('*🔴 ROLLBACK IN PROGRESS*'))).toBe(true);
   expect(
     slack.some((t) => t.startsWith('*✅ ROLLBACK COMPLETE*') && t.includes(`lambdaAliasRollback: version 2`)),
@@ -83,7 +83,7 @@ test('P1 with no answer and policy "escalate" escalates at the timeout, keeps wa
   await waitForPhase(handle, 'awaiting-confirmation');
   await h.env.sleep(5 * MIN + 1000);
   expect(await entries(handle, 'confirmation-timeout')).toHaveLength(1);
-  const escalations = h.receiver.posted<{ kind: string; text: string }>('/escalation');
+  const escalations = h.receiver.posted<{ kind: string; text: string }>(`/escalation/${fn}`);
   expect(escalations.find((m) => m.kind === 'escalation')?.text).toContain('no confirm or reject within 5 minutes');
   expect((await status(handle)).phase).toBe('awaiting-confirmation');
 
@@ -208,7 +208,9 @@ test('a failed procedure fails the incident with its reason and tells the escala
   );
   expect(cause.message).toContain('"no-such-function"');
   expect((await status(handle)).phase).toBe('rollback-failed');
-  const paged = h.receiver.posted<{ kind: string }>('/escalation').filter((m) => m.kind === 'rollback-failed');
+  const paged = h.receiver
+    .posted<{ kind: string }>('/escalation/no-such-function')
+    .filter((m) => m.kind === 'rollback-failed');
   expect(paged).toHaveLength(1);
 });
 
