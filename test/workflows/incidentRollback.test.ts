@@ -214,6 +214,21 @@ test('a failed procedure fails the incident with its reason and tells the escala
   expect(paged).toHaveLength(1);
 });
 
+test('a notification channel that keeps failing is recorded and never fails the rollback', async () => {
+  const fn = await h.seedFunction();
+  h.receiver.answer(`/broken/${fn}`, 500);
+  const input = p1Input(h.receiver.url, fn, { errorRatePct: undefined, outage: true });
+  input.notify.channels.push({ type: 'webhook', url: `${h.receiver.url}/broken/${fn}` } as never);
+  const handle = await h.start(input);
+  expect(await handle.result()).toMatchObject({ outcome: 'rolled-back' });
+  expect(await aliasVersion(h.moto, fn)).toBe('2');
+  const failed = await entries(handle, 'notification-failed');
+  expect(failed.map((e) => e.message)).toContain(
+    `rollback-in-progress to webhook ${h.receiver.url}/broken/${fn} failed: notify: webhook ${h.receiver.url}/broken/${fn} answered HTTP 500 ({"ok":true})`,
+  );
+  expect(h.receiver.posted(`/broken/${fn}`).length).toBeGreaterThanOrEqual(5);
+});
+
 test('a bad input fails at once, non-retryably, naming the field', async () => {
   const handle = await h.start({ service: 'checkout-api', environment: 'production', severity: 'P1', reason: 'x' });
   const error = await handle.result().catch((e: unknown) => e);
