@@ -5,7 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedLambdaFunction } from '../src/demo/seedLambda.js';
-import { DEMO_LAMBDA, demoRollbackCommand } from '../src/local/demo.js';
+import { DEMO_LAMBDA, demoIncidentCommands, demoRollbackCommand } from '../src/local/demo.js';
 import { portAnswers, startService, stopServices, waitUntil, type Service } from '../src/local/processes.js';
 import { devServerSearchAttributeArgs } from '../src/temporal/searchAttributes.js';
 
@@ -105,11 +105,13 @@ async function main(): Promise<void> {
   services.push(worker);
   await waitUntil('worker', worker, async () => true, 1_000).catch(() => undefined);
 
-  const command = demoRollbackCommand({
+  const commandOptions = {
     temporalBin: path.relative(process.cwd(), bin('temporal')) || bin('temporal'),
     address,
     taskQueue,
-  });
+  };
+  const command = demoRollbackCommand(commandOptions);
+  const [startIncident, queryIncident, confirmIncident] = demoIncidentCommands(commandOptions);
   console.log(`
 rollback-orchestrator is running (Ctrl-C stops everything).
 
@@ -123,6 +125,12 @@ Roll the demo alias back one version:
   ${command}
 
 Then open the Web UI, or: ${path.relative(process.cwd(), bin('temporal'))} workflow result --address ${address} --workflow-id demo-lambda-rollback
+
+Or run it as a P1 incident (errors > 5%): start it, read its status, confirm it:
+
+  ${startIncident}
+  ${queryIncident}
+  ${confirmIncident}
 READY`);
 
   // A service that dies on its own takes the stack down with a pointer to its log.

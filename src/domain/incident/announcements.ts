@@ -94,7 +94,7 @@ export function renderRollbackComplete(f: CompleteFacts): string {
   const health =
     f.healthChecksPassing === undefined ? '⚪ Not checked' : f.healthChecksPassing ? '✅ Passing' : '❌ Failing';
   return fillTemplate(ROLLBACK_COMPLETE_TEMPLATE, {
-    Duration: `${f.durationMinutes} minutes`,
+    Duration: f.durationMinutes === 1 ? '1 minute' : `${f.durationMinutes} minutes`,
     Status: f.allVerified ? 'Services restored' : 'Rollback finished, verification pending',
     'Current Version': f.currentVersions.join('; ') || 'unchanged',
     'Health checks': health,
