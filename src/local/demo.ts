@@ -13,27 +13,37 @@ export interface DemoCommandOptions {
   taskQueue: string;
 }
 
-/** The ready-to-paste `temporal workflow start` that rolls the demo alias back one version. */
-export function demoRollbackArgs(options: Omit<DemoCommandOptions, 'temporalBin'>): string[] {
+/** `temporal workflow start` of one workflow type with its JSON input. */
+function workflowStartArgs(
+  options: Omit<DemoCommandOptions, 'temporalBin'>,
+  type: string,
+  workflowId: string,
+  input: unknown,
+): string[] {
   return [
     'workflow',
     'start',
     '--address',
     options.address,
     '--type',
-    'lambdaAliasRollback',
+    type,
     '--task-queue',
     options.taskQueue,
     '--workflow-id',
-    DEMO_WORKFLOW_ID,
+    workflowId,
     '--input',
-    JSON.stringify({
-      functionName: DEMO_LAMBDA.functionName,
-      alias: DEMO_LAMBDA.alias,
-      reason: 'demo: checkout errors after release 3',
-      requestedBy: 'on-call',
-    }),
+    JSON.stringify(input),
   ];
+}
+
+/** The ready-to-paste `temporal workflow start` that rolls the demo alias back one version. */
+export function demoRollbackArgs(options: Omit<DemoCommandOptions, 'temporalBin'>): string[] {
+  return workflowStartArgs(options, 'lambdaAliasRollback', DEMO_WORKFLOW_ID, {
+    functionName: DEMO_LAMBDA.functionName,
+    alias: DEMO_LAMBDA.alias,
+    reason: 'demo: checkout errors after release 3',
+    requestedBy: 'on-call',
+  });
 }
 
 function shellCommand(temporalBin: string, args: string[]): string {
@@ -48,28 +58,15 @@ export const DEMO_INCIDENT_ID = 'rollback-production-checkout-api';
 
 /** A P1 incident (errors above 5%) that rolls the demo Lambda back once someone confirms. */
 export function demoIncidentArgs(options: Omit<DemoCommandOptions, 'temporalBin'>): string[] {
-  return [
-    'workflow',
-    'start',
-    '--address',
-    options.address,
-    '--type',
-    'incidentRollback',
-    '--task-queue',
-    options.taskQueue,
-    '--workflow-id',
-    DEMO_INCIDENT_ID,
-    '--input',
-    JSON.stringify({
-      service: DEMO_LAMBDA.functionName,
-      environment: 'production',
-      errorRatePct: 12,
-      procedures: [{ type: 'lambdaAliasRollback', input: { functionName: DEMO_LAMBDA.functionName } }],
-      reason: 'demo: checkout errors after release 3',
-      requestedBy: 'on-call',
-      incidentCommander: 'on-call',
-    }),
-  ];
+  return workflowStartArgs(options, 'incidentRollback', DEMO_INCIDENT_ID, {
+    service: DEMO_LAMBDA.functionName,
+    environment: 'production',
+    errorRatePct: 12,
+    procedures: [{ type: 'lambdaAliasRollback', input: { functionName: DEMO_LAMBDA.functionName } }],
+    reason: 'demo: checkout errors after release 3',
+    requestedBy: 'on-call',
+    incidentCommander: 'on-call',
+  });
 }
 
 /** Start the P1 incident, read its status, confirm it: the three commands of the incident demo. */

@@ -92,6 +92,23 @@ export async function startIncidentHarness(): Promise<IncidentHarness> {
  * A P1 "major errors" incident rolling back `functionName`, announcing to the receiver's
  * `/slack/<functionName>` and escalating to `/escalation/<functionName>`.
  */
+/** Starts the harness before a test file's tests and stops it after them. */
+export function useIncidentHarness(started: (harness: IncidentHarness) => void): void {
+  let harness: IncidentHarness | undefined;
+  beforeAll(async () => {
+    harness = await startIncidentHarness();
+    started(harness);
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+}
+
+/** The P2 monitor reading the receiver's `/health` error ratio. */
+export function healthMonitoring(receiverUrl: string, intervalMinutes?: number) {
+  return { errorRate: { type: 'healthUrl', url: `${receiverUrl}/health` }, intervalMinutes };
+}
+
 /** Milliseconds from `fromMs` to `atIso`, for timers that fire within a few ms of their time. */
 export function elapsed(fromMs: number, atIso: string | undefined): number {
   return Date.parse(atIso!) - fromMs;

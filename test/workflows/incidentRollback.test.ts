@@ -15,20 +15,14 @@ import { aliasVersion } from '../support/aws.js';
 import {
   entries,
   p1Input,
-  startIncidentHarness,
+  useIncidentHarness,
   status,
   waitForPhase,
   type IncidentHarness,
 } from '../support/incident.js';
 
 let h: IncidentHarness;
-
-beforeAll(async () => {
-  h = await startIncidentHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+useIncidentHarness((started) => (h = started));
 
 const MIN = 60_000;
 

@@ -14,21 +14,16 @@ import { aliasVersion } from '../support/aws.js';
 import {
   elapsed,
   entries,
+  healthMonitoring,
   p1Input,
-  startIncidentHarness,
+  useIncidentHarness,
   status,
   waitForPhase,
   type IncidentHarness,
 } from '../support/incident.js';
 
 let h: IncidentHarness;
-
-beforeAll(async () => {
-  h = await startIncidentHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+useIncidentHarness((started) => (h = started));
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -75,7 +70,7 @@ test('P2 monitors the health URL and escalates the same incident to P1 when the 
   const handle = await h.start(
     p1Input(h.receiver.url, fn, {
       errorRatePct: 0.4,
-      monitoring: { errorRate: { type: 'healthUrl', url: `${h.receiver.url}/health` }, intervalMinutes: 5 },
+      monitoring: healthMonitoring(h.receiver.url, 5),
     }),
   );
   expect(await waitForPhase(handle, 'monitoring')).toMatchObject({ severity: 'P2', slaBreached: false });
@@ -108,7 +103,7 @@ test('P2 that never escalates closes quietly after 2 hours as "monitored, no rol
   const handle = await h.start(
     p1Input(h.receiver.url, fn, {
       errorRatePct: 0.2,
-      monitoring: { errorRate: { type: 'healthUrl', url: `${h.receiver.url}/health` }, intervalMinutes: 10 },
+      monitoring: healthMonitoring(h.receiver.url, 10),
     }),
   );
   const result: IncidentResult = await handle.result();
@@ -123,7 +118,7 @@ test('after a full P1 run the checklist has the automatic items ticked and the h
   h.receiver.setErrorRatio(0.001);
   const handle = await h.start(
     p1Input(h.receiver.url, fn, {
-      monitoring: { errorRate: { type: 'healthUrl', url: `${h.receiver.url}/health` } },
+      monitoring: healthMonitoring(h.receiver.url),
     }),
   );
   await waitForPhase(handle, 'awaiting-confirmation');
