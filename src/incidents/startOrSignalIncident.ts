@@ -2,7 +2,11 @@
 // service and environment. The first request starts `rollback-<environment>-<service>`; every
 // request, the first included, is delivered as an `alert` signal (signal-with-start, "use
 // existing"), so N identical requests make one workflow that has seen N alerts.
-import type { Client, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandleWithSignaledRunId,
+} from '@temporalio/client';
 import {
   incidentRollbackInput,
   incidentWorkflowId,
@@ -37,12 +41,20 @@ export async function startOrSignalIncident(
   const parsed = parseWith(incidentRollbackInput, rawInput);
   if (!parsed.ok) throw new InvalidIncidentInput(`incidentRollback: invalid input: ${parsed.message}`);
   const input = parsed.value;
-  return client.workflow.signalWithStart<typeof incidentRollback, [AlertSignal]>('incidentRollback', {
-    workflowId: incidentWorkflowId(input.environment, input.service),
-    taskQueue: options.taskQueue,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [rawInput],
-    signal: alertSignal,
-    signalArgs: [alertFromInput(input)],
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.workflow.signalWithStart<typeof incidentRollback, [AlertSignal]>('incidentRollback', {
+        workflowId: incidentWorkflowId(input.environment, input.service),
+        taskQueue: options.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [rawInput],
+        signal: alertSignal,
+        signalArgs: [alertFromInput(input)],
+      });
+    } catch (error) {
+      // A start that lost a race with a concurrent one delivered nothing (some servers, such as
+      // the time-skipping test server, report the race instead of signalling): signal again.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError) || attempt >= 3) throw error;
+    }
+  }
 }

@@ -69,6 +69,24 @@ test('the search attributes stay current: a P0 past its deadline is listed as P0
   expect(await aliasVersion(moto, 'orders-api')).toBe('2');
 });
 
+test('100 concurrent duplicate alerts start one incident on the dev server, which counts all 100', async () => {
+  const input = p1Input(receiver.url, 'inventory-api', { severity: 'P2', errorRatePct: undefined });
+  const handles = await Promise.all(
+    Array.from({ length: 100 }, () => startOrSignalIncident(env.client, input, { taskQueue })),
+  );
+  expect(new Set(handles.map((x) => x.signaledRunId)).size).toBe(1);
+  await waitFor('100 alerts', async () => (await status(handles[0]!)).alerts === 100);
+  await waitFor(
+    'the incident in the visibility store',
+    async () => (await listIds('WorkflowId="rollback-production-inventory-api"')).length === 1,
+  );
+  expect(await listIds('RollbackService="inventory-api" AND RollbackSeverity="P2"')).toEqual([
+    'rollback-production-inventory-api',
+  ]);
+  await handles[0]!.signal('abort', { by: 'test', reason: 'done' });
+  expect(await handles[0]!.result()).toMatchObject({ outcome: 'aborted' });
+});
+
 test('a worker restarted while the incident waits for confirmation completes it normally once confirmed', async () => {
   const handle = await env.client.workflow.start('incidentRollback', {
     taskQueue,
