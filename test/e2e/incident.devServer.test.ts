@@ -76,13 +76,11 @@ test('100 concurrent duplicate alerts start one incident on the dev server, whic
   );
   expect(new Set(handles.map((x) => x.signaledRunId)).size).toBe(1);
   await waitFor('100 alerts', async () => (await status(handles[0]!)).alerts === 100);
-  await waitFor(
-    'the incident in the visibility store',
-    async () => (await listIds('WorkflowId="rollback-production-inventory-api"')).length === 1,
-  );
-  expect(await listIds('RollbackService="inventory-api" AND RollbackSeverity="P2"')).toEqual([
-    'rollback-production-inventory-api',
-  ]);
+  // Visibility is eventually consistent: wait for the upserted attributes, then check there is one run.
+  const bySeverity = 'RollbackService="inventory-api" AND RollbackSeverity="P2"';
+  await waitFor('the incident by its search attributes', async () => (await listIds(bySeverity)).length > 0);
+  expect(await listIds(bySeverity)).toEqual(['rollback-production-inventory-api']);
+  expect(await listIds('WorkflowId="rollback-production-inventory-api"')).toHaveLength(1);
   await handles[0]!.signal('abort', { by: 'test', reason: 'done' });
   expect(await handles[0]!.result()).toMatchObject({ outcome: 'aborted' });
 });
