@@ -10,11 +10,13 @@ import {
   DEMO_LAMBDA,
   DEMO_RDS,
   DEMO_RESTORE_WORKFLOW_ID,
+  demoIncidentCommands,
   demoRestoreCommand,
   demoRollbackCommand,
 } from '../src/local/demo.js';
 import {
   DEMO_DEPLOYMENT,
+  DEMO_K8S_INCIDENT,
   kubernetesBuilt,
   startKubernetesDemo,
   stopKubernetesDemo,
@@ -130,10 +132,15 @@ Roll the demo Deployment back one revision, then look at its history:
 
   ${rel(bin('temporal'))} workflow start --address ${address} --type kubernetesDeploymentRollback --task-queue ${taskQueue} --workflow-id demo-web-rollback --input '${JSON.stringify(DEMO_DEPLOYMENT)}'
   ${kubectl} -n ${DEMO_DEPLOYMENT.namespace} rollout history deployment/${DEMO_DEPLOYMENT.deployment}
+
+Or as a P0 incident (complete outage: rolls back at once, 5-minute SLA):
+
+  ${rel(bin('temporal'))} workflow start --address ${address} --type incidentRollback --task-queue ${taskQueue} --workflow-id ${DEMO_K8S_INCIDENT.workflowId} --input '${JSON.stringify(DEMO_K8S_INCIDENT.input)}'
 `
     : `  Kubernetes        not built: \`npm run tools:k8s\` builds the local control plane (about 5-10 minutes once per machine)
 `;
   const restoreCommand = demoRestoreCommand(commandOptions);
+  const [startIncident, queryIncident, confirmIncident] = demoIncidentCommands(commandOptions);
   console.log(`
 rollback-orchestrator is running (Ctrl-C stops everything).
 
@@ -153,6 +160,12 @@ Restore the demo database from its newest snapshot (about ${restoreSeconds}s), a
 
   ${restoreCommand}
   TEMPORAL_ADDRESS=${address} npm run restore:watch -- ${DEMO_RESTORE_WORKFLOW_ID}
+
+Or run it as a P1 incident (errors > 5%): start it, read its status, confirm it:
+
+  ${startIncident}
+  ${queryIncident}
+  ${confirmIncident}
 READY`);
 
   // A service that dies on its own takes the stack down with a pointer to its log.

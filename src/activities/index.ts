@@ -8,11 +8,14 @@ import type { AppConfig } from '../config/env.js';
 import { awsClientConfig } from './aws.js';
 import { createCloudWatchActivities } from './cloudwatch.js';
 import { createDatabaseActivities } from './database.js';
+import { createHttpActivities } from './http.js';
 import { createKubernetesActivities, lazyKubeClient } from './kubernetes/index.js';
 import { createLambdaActivities } from './lambda.js';
+import { createNotifyActivities } from './notify.js';
 import { createRdsActivities } from './rds.js';
 import { createRoute53Activities } from './route53.js';
 import { createSecretActivities } from './secrets.js';
+import { createTemporalActivities } from './temporal.js';
 
 export function createActivities(config: AppConfig) {
   const aws = awsClientConfig(config);
@@ -25,6 +28,9 @@ export function createActivities(config: AppConfig) {
     ...createDatabaseActivities(),
     ...createKubernetesActivities(kube),
     ...createSecretActivities(new SecretsManagerClient(aws), kube),
+    ...createNotifyActivities(),
+    ...createHttpActivities(),
+    ...createTemporalActivities(),
   };
 }
 

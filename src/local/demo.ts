@@ -67,3 +67,37 @@ export function demoRollbackCommand(options: DemoCommandOptions): string {
 export function demoRestoreCommand(options: DemoCommandOptions): string {
   return shellCommand([options.temporalBin, ...demoRestoreArgs(options)]);
 }
+
+export const DEMO_INCIDENT_ID = 'rollback-production-checkout-api';
+
+/** A P1 incident (errors above 5%) that rolls the demo Lambda back once someone confirms. */
+export function demoIncidentArgs(options: StartOptions): string[] {
+  return workflowStartArgs(options, 'incidentRollback', DEMO_INCIDENT_ID, {
+    service: DEMO_LAMBDA.functionName,
+    environment: 'production',
+    errorRatePct: 12,
+    procedures: [{ type: 'lambdaAliasRollback', input: { functionName: DEMO_LAMBDA.functionName } }],
+    reason: 'demo: checkout errors after release 3',
+    requestedBy: 'on-call',
+    incidentCommander: 'on-call',
+  });
+}
+
+/** Start the P1 incident, read its status, confirm it: the three commands of the incident demo. */
+export function demoIncidentCommands(options: DemoCommandOptions): string[] {
+  const at = ['--address', options.address, '--workflow-id', DEMO_INCIDENT_ID];
+  return [
+    shellCommand([options.temporalBin, ...demoIncidentArgs(options)]),
+    shellCommand([options.temporalBin, 'workflow', 'query', ...at, '--name', 'status']),
+    shellCommand([
+      options.temporalBin,
+      'workflow',
+      'signal',
+      ...at,
+      '--name',
+      'confirm',
+      '--input',
+      JSON.stringify({ by: 'on-call' }),
+    ]),
+  ];
+}

@@ -10,6 +10,20 @@ const STARTED_BY = 'npm-start';
 
 export const DEMO_DEPLOYMENT = { namespace: 'demo', deployment: 'web' };
 
+/** A P0 incident (complete outage of the demo web service) that rolls the demo Deployment back. */
+export const DEMO_K8S_INCIDENT = {
+  workflowId: 'rollback-demo-web',
+  input: {
+    service: 'web',
+    environment: 'demo',
+    outage: true,
+    procedures: [{ type: 'kubernetesDeploymentRollback', input: DEMO_DEPLOYMENT }],
+    reason: 'demo: web returns 500 on every request after release 3.0.0',
+    requestedBy: 'on-call',
+    incidentCommander: 'on-call',
+  },
+};
+
 export interface KubernetesDemo {
   kubeconfigPath: string;
   dataDir: string;

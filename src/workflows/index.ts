@@ -1,4 +1,5 @@
-// The worker's workflow bundle: every procedure workflow, one per file.
+// The worker's workflow bundle: every procedure workflow, one per file, and the incident
+// workflows that run them.
 export { lambdaAliasRollback } from './lambdaAliasRollback.js';
 export { kubernetesDeploymentRollback } from './kubernetesDeploymentRollback.js';
 export { blueGreenRollback } from './blueGreenRollback.js';
@@ -8,3 +9,5 @@ export { secretRollback } from './secretRollback.js';
 export { rdsPointInTimeRestore } from './rdsPointInTimeRestore.js';
 export { rdsSnapshotRestore } from './rdsSnapshotRestore.js';
 export { route53RecordRollback } from './route53RecordRollback.js';
+export { incidentRollback } from './incidentRollback.js';
+export { postRollbackFollowUps } from './postRollbackFollowUps.js';

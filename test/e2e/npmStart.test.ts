@@ -117,6 +117,20 @@ test('the printed Kubernetes command rolls the demo Deployment back, visible in 
   expect(after.map(([r]) => r)).not.toContain(previous[0]);
 });
 
+test('a P0 incident started from the printed command rolls the demo Deployment back through its procedure', async () => {
+  const [cmd, ...args] = printedCommand(
+    '--type incidentRollback --task-queue rollback --workflow-id rollback-demo-web ',
+  );
+  const before = await historyRows('demo', 'web');
+  await run(cmd!, args);
+  const handle = client.workflow.getHandle('rollback-demo-web');
+  await handle.result();
+  const status = await handle.query<{ severity: string; phase: string }>('status');
+  expect(status).toMatchObject({ severity: 'P0' });
+  const after = await historyRows('demo', 'web');
+  expect(after[after.length - 1]).toEqual([before[before.length - 1]![0] + 1, before[before.length - 2]![1]]);
+});
+
 test('the pasted restore command restores the demo database, and the watch command shows its progress', async () => {
   const [cmd, ...args] = printedCommand('--type rdsSnapshotRestore ');
   await run(cmd!, args);

@@ -1,0 +1,60 @@
+// Starting an incident from anywhere (alerting, the CLI, a script): one running incident per
+// service and environment. The first request starts `rollback-<environment>-<service>`; every
+// request, the first included, is delivered as an `alert` signal (signal-with-start, "use
+// existing"), so N identical requests make one workflow that has seen N alerts.
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandleWithSignaledRunId,
+} from '@temporalio/client';
+import {
+  incidentRollbackInput,
+  incidentWorkflowId,
+  type AlertSignal,
+  type IncidentRollbackInput,
+} from '../domain/schemas/incidentRollback.js';
+import { parseWith } from '../domain/validation.js';
+import { alertSignal } from '../workflows/incident/messages.js';
+import type { incidentRollback } from '../workflows/incidentRollback.js';
+
+export class InvalidIncidentInput extends Error {}
+
+export interface StartOrSignalOptions {
+  taskQueue: string;
+}
+
+/** The alert an incident request amounts to: its signals, severity and who raised it. */
+export function alertFromInput(input: IncidentRollbackInput): AlertSignal {
+  const { severity, outage, errorRatePct, latencyDegradationPct, requestedBy, reason } = input;
+  return { severity, outage, errorRatePct, latencyDegradationPct, source: requestedBy, summary: reason };
+}
+
+/**
+ * Validates `rawInput` (a bad one throws InvalidIncidentInput naming the field and starts
+ * nothing), then signals-with-start the incident workflow.
+ */
+export async function startOrSignalIncident(
+  client: Client,
+  rawInput: unknown,
+  options: StartOrSignalOptions,
+): Promise<WorkflowHandleWithSignaledRunId<typeof incidentRollback>> {
+  const parsed = parseWith(incidentRollbackInput, rawInput);
+  if (!parsed.ok) throw new InvalidIncidentInput(`incidentRollback: invalid input: ${parsed.message}`);
+  const input = parsed.value;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.workflow.signalWithStart<typeof incidentRollback, [AlertSignal]>('incidentRollback', {
+        workflowId: incidentWorkflowId(input.environment, input.service),
+        taskQueue: options.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [rawInput],
+        signal: alertSignal,
+        signalArgs: [alertFromInput(input)],
+      });
+    } catch (error) {
+      // A start that lost a race with a concurrent one delivered nothing (some servers, such as
+      // the time-skipping test server, report the race instead of signalling): signal again.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError) || attempt >= 3) throw error;
+    }
+  }
+}

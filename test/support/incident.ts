@@ -1,0 +1,132 @@
+// Helpers for driving incident workflows from tests through their real signals, updates and queries.
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Phase } from '../../src/domain/incident/phases.js';
+import type { TimelineEntry } from '../../src/domain/incident/timeline.js';
+import type { IncidentStatus } from '../../src/workflows/incident/types.js';
+import { statusQuery, timelineQuery } from '../../src/workflows/incident/messages.js';
+import { waitFor } from './ports.js';
+
+export async function status(handle: WorkflowHandle): Promise<IncidentStatus> {
+  return handle.query(statusQuery);
+}
+
+export async function timeline(handle: WorkflowHandle): Promise<TimelineEntry[]> {
+  return handle.query(timelineQuery);
+}
+
+export async function entries(handle: WorkflowHandle, kind: TimelineEntry['kind']): Promise<TimelineEntry[]> {
+  return (await timeline(handle)).filter((e) => e.kind === kind);
+}
+
+/** Polls `status` (real time; the server's clock does not move) until the incident is in `phase`. */
+export async function waitForPhase(handle: WorkflowHandle, phase: Phase): Promise<IncidentStatus> {
+  let last: IncidentStatus | undefined;
+  await waitFor(
+    `phase ${phase}`,
+    async () => {
+      last = await status(handle);
+      return last.phase === phase;
+    },
+    20_000,
+    50,
+  );
+  return last!;
+}
+
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { startHttpReceiver, type HttpReceiver } from './httpReceiver.js';
+import { startMoto, type MotoServer } from './moto.js';
+import { configFor, createTestWorker, startTimeSkipping } from './temporal.js';
+
+/** One test file's servers: the time-skipping server, moto, an HTTP receiver and a worker. */
+export interface IncidentHarness {
+  env: TestWorkflowEnvironment;
+  moto: MotoServer;
+  receiver: HttpReceiver;
+  worker: Worker;
+  taskQueue: string;
+  /** Seeds a fresh Lambda function (3 versions, alias on 3) and returns its name. */
+  seedFunction(): Promise<string>;
+  start(input: Record<string, unknown>, workflowId?: string): Promise<WorkflowHandle>;
+  stop(): Promise<void>;
+}
+
+let functions = 0;
+let incidents = 0;
+
+export async function startIncidentHarness(): Promise<IncidentHarness> {
+  const [env, moto, receiver] = await Promise.all([startTimeSkipping(), startMoto(), startHttpReceiver()]);
+  const { worker, taskQueue } = await createTestWorker(env, configFor(moto.endpoint));
+  const running = worker.run();
+  return {
+    env,
+    moto,
+    receiver,
+    worker,
+    taskQueue,
+    async seedFunction() {
+      functions += 1;
+      const name = `checkout-api-${functions}`;
+      await seedLambdaFunction(moto, name);
+      return name;
+    },
+    start(input, workflowId) {
+      incidents += 1;
+      return env.client.workflow.start('incidentRollback', {
+        args: [input],
+        taskQueue,
+        workflowId: workflowId ?? `incident-${incidents}`,
+      });
+    },
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await Promise.all([env.teardown(), moto.stop(), receiver.close()]);
+    },
+  };
+}
+
+/**
+ * A P1 "major errors" incident rolling back `functionName`, announcing to the receiver's
+ * `/slack/<functionName>` and escalating to `/escalation/<functionName>`.
+ */
+/** Starts the harness before a test file's tests and stops it after them. */
+export function useIncidentHarness(started: (harness: IncidentHarness) => void): void {
+  let harness: IncidentHarness | undefined;
+  beforeAll(async () => {
+    harness = await startIncidentHarness();
+    started(harness);
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+}
+
+/** The P2 monitor reading the receiver's `/health` error ratio. */
+export function healthMonitoring(receiverUrl: string, intervalMinutes?: number) {
+  return { errorRate: { type: 'healthUrl', url: `${receiverUrl}/health` }, intervalMinutes };
+}
+
+/** Milliseconds from `fromMs` to `atIso`, for timers that fire within a few ms of their time. */
+export function elapsed(fromMs: number, atIso: string | undefined): number {
+  return Date.parse(atIso!) - fromMs;
+}
+
+export function p1Input(receiverUrl: string, functionName: string, extra: Record<string, unknown> = {}) {
+  return {
+    service: functionName,
+    environment: 'production',
+    errorRatePct: 12,
+    procedures: [{ type: 'lambdaAliasRollback', input: { functionName } }],
+    reason: 'checkout errors after release 3',
+    requestedBy: 'alertmanager',
+    incidentCommander: 'ic-alice',
+    notify: {
+      channels: [{ type: 'slack', webhookUrl: `${receiverUrl}/slack/${functionName}` }],
+      escalation: [{ type: 'webhook', url: `${receiverUrl}/escalation/${functionName}` }],
+    },
+    ...extra,
+  };
+}

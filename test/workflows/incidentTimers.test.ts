@@ -1,0 +1,220 @@
+// The incident's clocks and its afterlife, on the time-skipping server: the SLA warning and
+// breach, P2 monitoring against a real health URL, the checklist after a full P1 run, the
+// post-rollback reminders, and a storm of duplicate alerts.
+import {
+  acknowledgeFollowUpSignal,
+  checklistItemSignal,
+  checklistQuery,
+  confirmUpdate,
+  followUpsQuery,
+} from '../../src/workflows/incident/messages.js';
+import type { FollowUpsStatus, IncidentResult } from '../../src/workflows/incident/types.js';
+import { startOrSignalIncident } from '../../src/incidents/startOrSignalIncident.js';
+import { aliasVersion } from '../support/aws.js';
+import {
+  elapsed,
+  entries,
+  healthMonitoring,
+  p1Input,
+  useIncidentHarness,
+  status,
+  waitForPhase,
+  type IncidentHarness,
+} from '../support/incident.js';
+
+let h: IncidentHarness;
+useIncidentHarness((started) => (h = started));
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+// Timers fire when the server says so: a few milliseconds after their time, never before.
+const ON_TIME = { min: 0, max: 1000 };
+
+test('P1 warns at 80% of its 15-minute deadline and escalates with SlaBreached at the deadline', async () => {
+  const fn = await h.seedFunction();
+  const handle = await h.start(p1Input(h.receiver.url, fn, { confirmation: { timeoutMinutes: 60 } }));
+  const { deadline } = await waitForPhase(handle, 'awaiting-confirmation');
+  const deadlineMs = Date.parse(deadline!);
+  const startedMs = deadlineMs - 15 * MIN;
+
+  await h.env.sleep(12 * MIN - 2000);
+  expect(await status(handle)).toMatchObject({ slaWarned: false, slaBreached: false });
+  await h.env.sleep(4000);
+  const [warning] = await entries(handle, 'sla-warning');
+  expect(elapsed(startedMs + 12 * MIN, warning!.at)).toBeGreaterThanOrEqual(ON_TIME.min);
+  expect(elapsed(startedMs + 12 * MIN, warning!.at)).toBeLessThan(ON_TIME.max);
+  expect(warning!.message).toContain('3 minutes left');
+
+  await h.env.sleep(3 * MIN - 4000);
+  expect((await status(handle)).slaBreached).toBe(false);
+  await h.env.sleep(4000);
+  const [breach] = await entries(handle, 'sla-breached');
+  expect(elapsed(deadlineMs, breach!.at)).toBeGreaterThanOrEqual(ON_TIME.min);
+  expect(elapsed(deadlineMs, breach!.at)).toBeLessThan(ON_TIME.max);
+  expect(breach!.message).toContain('passed while awaiting-confirmation: escalated');
+  expect(await status(handle)).toMatchObject({ slaBreached: true, phase: 'awaiting-confirmation' });
+  const escalated = h.receiver
+    .posted<{ kind: string; text: string }>(`/escalation/${fn}`)
+    .filter((m) => m.kind === 'sla-breach');
+  expect(escalated.at(-1)?.text).toContain('**🚨 SLA BREACHED**');
+
+  // The incident keeps going after the breach.
+  await handle.executeUpdate(confirmUpdate, { args: [{ by: 'bob' }] });
+  expect(await handle.result()).toMatchObject({ outcome: 'rolled-back', slaBreached: true });
+});
+
+test('P2 monitors the health URL and escalates the same incident to P1 when the error rate crosses 5%', async () => {
+  const fn = await h.seedFunction();
+  h.receiver.setErrorRatio(0.004);
+  const handle = await h.start(
+    p1Input(h.receiver.url, fn, {
+      errorRatePct: 0.4,
+      monitoring: healthMonitoring(h.receiver.url, 5),
+    }),
+  );
+  expect(await waitForPhase(handle, 'monitoring')).toMatchObject({ severity: 'P2', slaBreached: false });
+  await h.env.sleep(11 * MIN);
+  expect((await entries(handle, 'error-rate')).map((e) => e.message.split(' (')[0])).toEqual([
+    'error rate 0.4%',
+    'error rate 0.4%',
+    'error rate 0.4%',
+  ]);
+
+  h.receiver.setErrorRatio(0.08);
+  await h.env.sleep(5 * MIN);
+  const escalated = await waitForPhase(handle, 'awaiting-confirmation');
+  expect(escalated).toMatchObject({ severity: 'P1', action: 'rollback-after-confirmation' });
+  const [change] = await entries(handle, 'severity-changed');
+  // A new severity is a new detection: its deadline counts from the escalation.
+  expect(Date.parse(escalated.deadline!) - Date.parse(change!.at)).toBe(15 * MIN);
+  expect(change).toMatchObject({ by: 'error-rate monitor' });
+  expect(change!.message).toContain('P2 -> P1');
+
+  h.receiver.setErrorRatio(0.001);
+  await handle.executeUpdate(confirmUpdate, { args: [{ by: 'bob' }] });
+  expect(await handle.result()).toMatchObject({ severity: 'P1', outcome: 'rolled-back' });
+  expect(await aliasVersion(h.moto, fn)).toBe('2');
+});
+
+test('P2 that never escalates closes quietly after 2 hours as "monitored, no rollback"', async () => {
+  const fn = await h.seedFunction();
+  h.receiver.setErrorRatio(0.002);
+  const handle = await h.start(
+    p1Input(h.receiver.url, fn, {
+      errorRatePct: 0.2,
+      monitoring: healthMonitoring(h.receiver.url, 10),
+    }),
+  );
+  const result: IncidentResult = await handle.result();
+  expect(result).toMatchObject({ severity: 'P2', outcome: 'monitored-no-rollback', slaBreached: false });
+  expect(await entries(handle, 'error-rate')).toHaveLength(12);
+  expect(await entries(handle, 'sla-warning')).toHaveLength(0);
+  expect(await aliasVersion(h.moto, fn)).toBe('3');
+});
+
+test('after a full P1 run the checklist has the automatic items ticked and the human ones by who ticked them', async () => {
+  const fn = await h.seedFunction();
+  h.receiver.setErrorRatio(0.001);
+  const handle = await h.start(
+    p1Input(h.receiver.url, fn, {
+      monitoring: healthMonitoring(h.receiver.url),
+    }),
+  );
+  await waitForPhase(handle, 'awaiting-confirmation');
+  await handle.signal(checklistItemSignal, { item: 'Status page updated', by: 'carol' });
+  await handle.signal(checklistItemSignal, { item: 'alarms-cleared', by: 'dave', notes: 'CloudWatch clear' });
+  await handle.signal(checklistItemSignal, { item: 'Coffee made', by: 'dave' });
+  await handle.executeUpdate(confirmUpdate, { args: [{ by: 'bob' }] });
+  const result: IncidentResult = await handle.result();
+
+  const checklist = await handle.query(checklistQuery);
+  expect(checklist).toHaveLength(12);
+  const by = Object.fromEntries(checklist.map((i) => [i.text, i.done ? i.by : null]));
+  expect(by).toEqual({
+    'Incident severity assessed': 'incidentRollback',
+    'Incident commander assigned': 'alertmanager',
+    'Stakeholders notified': 'incidentRollback',
+    'Rollback command executed': 'incidentRollback',
+    'Rollback progress monitored': 'incidentRollback',
+    'Health checks passed': 'incidentRollback',
+    'Metrics returned to normal': 'incidentRollback',
+    'Alarms cleared': 'dave',
+    'Status page updated': 'carol',
+    'Team notified': 'incidentRollback',
+    'Rollback documented': 'incidentRollback',
+    'Postmortem scheduled': null,
+  });
+  expect((await entries(handle, 'ignored'))[0]?.message).toBe(
+    `checklist item "Coffee made" is not on the runbook's checklist`,
+  );
+  const complete = h.receiver
+    .posted<{ text: string }>(`/slack/${fn}`)
+    .map((m) => m.text)
+    .find((t) => t.startsWith('*✅ ROLLBACK COMPLETE*'));
+  expect(complete).toContain('- Health checks: ✅ Passing');
+  expect(complete).toContain('- All alarms: Clear');
+
+  // The item still open is ticked on the follow-ups workflow, which outlives the incident.
+  const followUps = h.env.client.workflow.getHandle(result.followUpsWorkflowId!);
+  await followUps.signal(checklistItemSignal, { item: 'Postmortem scheduled', by: 'ic-alice' });
+  const carried = await followUps.query(checklistQuery);
+  expect(carried.every((i) => i.done)).toBe(true);
+});
+
+test('follow-up reminders arrive at 1 hour, 24 hours and 1 week; an acknowledged stage is not reminded', async () => {
+  const handle = await h.env.client.workflow.start('postRollbackFollowUps', {
+    taskQueue: h.taskQueue,
+    workflowId: 'follow-ups-reminders',
+    args: [
+      {
+        incidentId: 'rollback-production-checkout-api',
+        service: 'checkout-api',
+        environment: 'production',
+        channels: [{ type: 'webhook', url: `${h.receiver.url}/follow-ups` }],
+      },
+    ],
+  });
+  const reminders = () => h.receiver.posted<{ text: string }>('/follow-ups').map((m) => m.text);
+  await h.env.sleep(HOUR - 1000);
+  expect(reminders()).toHaveLength(0);
+  await h.env.sleep(2000);
+  expect(reminders()).toHaveLength(1);
+  expect(reminders()[0]).toContain('**📋 POST-ROLLBACK ACTIONS: Immediate (Within 1 hour)**');
+  expect(reminders()[0]).toContain('- Verify all systems operational');
+
+  await handle.signal(acknowledgeFollowUpSignal, { stage: 'short-term', by: 'ic-alice' });
+  await h.env.sleep(24 * HOUR);
+  expect(reminders()).toHaveLength(1);
+
+  const final: FollowUpsStatus = await handle.result();
+  expect(reminders()).toHaveLength(2);
+  expect(reminders()[1]).toContain('Medium-term (Within 1 week)');
+  expect(reminders()[1]).toContain('- Add regression tests');
+  const stages = Object.fromEntries(final.stages.map((s) => [s.id, s]));
+  const completedMs = Date.parse(stages.immediate!.dueAt) - HOUR;
+  expect(elapsed(completedMs + 7 * 24 * HOUR, stages['medium-term']!.remindedAt)).toBeGreaterThanOrEqual(ON_TIME.min);
+  expect(elapsed(completedMs + 7 * 24 * HOUR, stages['medium-term']!.remindedAt)).toBeLessThan(ON_TIME.max);
+  expect(stages['short-term']).toMatchObject({ acknowledgedBy: 'ic-alice' });
+  expect(stages['short-term']).not.toHaveProperty('remindedAt');
+  expect((await handle.query(followUpsQuery)).stages).toHaveLength(3);
+});
+
+test('100 concurrent duplicate requests make one incident that has recorded 100 alerts', async () => {
+  const fn = await h.seedFunction();
+  const input = p1Input(h.receiver.url, fn);
+  const handles = await Promise.all(
+    Array.from({ length: 100 }, () => startOrSignalIncident(h.env.client, input, { taskQueue: h.taskQueue })),
+  );
+  expect(new Set(handles.map((x) => x.workflowId))).toEqual(new Set([`rollback-production-${fn}`]));
+  expect(new Set(handles.map((x) => x.signaledRunId)).size).toBe(1);
+
+  const handle = handles[0]!;
+  await waitForPhase(handle, 'awaiting-confirmation');
+  expect((await status(handle)).alerts).toBe(100);
+  const alerts = await entries(handle, 'alert');
+  expect(alerts).toHaveLength(100);
+  expect(alerts.every((a) => a.message.includes('(repeat, P1)'))).toBe(true);
+  await handle.executeUpdate(confirmUpdate, { args: [{ by: 'bob' }] });
+  expect(await handle.result()).toMatchObject({ outcome: 'rolled-back' });
+});
