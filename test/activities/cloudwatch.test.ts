@@ -6,16 +6,14 @@ import {
   SetAlarmStateCommand,
   type StateValue,
 } from '@aws-sdk/client-cloudwatch';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createCloudWatchActivities } from '../../src/activities/cloudwatch.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
+import { runActivity } from '../support/activityContext.js';
 
 let moto: MotoServer;
 let client: CloudWatchClient;
 let cloudwatch: ReturnType<typeof createCloudWatchActivities>;
-const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => env.run(fn, ...args) as Promise<R>;
+const run = runActivity;
 
 async function alarm(name: string, state: 'OK' | 'ALARM', tags: Record<string, string> = {}) {
   await client.send(

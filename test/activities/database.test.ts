@@ -1,14 +1,12 @@
 // Verification queries against a real PostgreSQL server.
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createDatabaseActivities } from '../../src/activities/database.js';
 import { seedVerificationDatabase, startPostgres, type Postgres } from '../support/postgres.js';
+import { runActivity } from '../support/activityContext.js';
 
 let pgServer: Postgres;
 let database: ReturnType<typeof createDatabaseActivities>;
-const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => env.run(fn, ...args) as Promise<R>;
+const run = runActivity;
 
 beforeAll(async () => {
   pgServer = await startPostgres();

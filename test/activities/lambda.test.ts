@@ -1,17 +1,14 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { DefaultLogger } from '@temporalio/worker';
 import { createLambdaActivities } from '../../src/activities/lambda.js';
 import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
+import { runActivity } from '../support/activityContext.js';
 
 let moto: MotoServer;
 let activities: ReturnType<typeof createLambdaActivities>;
 let client: LambdaClient;
-const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-// MockActivityEnvironment.run is untyped; this keeps the activities' own types.
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => env.run(fn, ...args) as Promise<R>;
+const run = runActivity;
 
 beforeAll(async () => {
   moto = await startMoto();

@@ -1,30 +1,18 @@
 // RDS activities against moto through the slow-RDS launcher.
 import { CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createRdsActivities, type WaitForInstanceInput } from '../../src/activities/rds.js';
 import { seedRdsInstance } from '../../src/demo/seedRds.js';
 import { SOURCE_TAG } from '../../src/domain/rdsRestore.js';
 import { startSlowRds, type SlowRds } from '../support/slowRds.js';
+import { activityContext, runActivity } from '../support/activityContext.js';
 
 let moto: SlowRds;
 let client: RDSClient;
 let rds: ReturnType<typeof createRdsActivities>;
 
-/** An activity context scheduled now (the server's clock), optionally resuming from heartbeat details. */
-function activityEnv(heartbeatDetails?: unknown) {
-  const env = new MockActivityEnvironment(
-    { heartbeatDetails, currentAttemptScheduledTimestampMs: Date.now() },
-    { logger: new DefaultLogger('ERROR') },
-  );
-  const heartbeats: unknown[] = [];
-  env.on('heartbeat', (d: unknown) => heartbeats.push(d));
-  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) =>
-    env.run(fn, ...args) as Promise<R>;
-  return { run, heartbeats };
-}
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => activityEnv().run(fn, ...args);
+const activityEnv = activityContext;
+const run = runActivity;
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await promise.catch((e: unknown) => e);

@@ -1,18 +1,16 @@
 // Route53 activities against moto.
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createRoute53Activities } from '../../src/activities/route53.js';
 import { seedHostedZone } from '../../src/demo/seedRoute53.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
+import { runActivity } from '../support/activityContext.js';
 
 let moto: MotoServer;
 let client: Route53Client;
 let route53: ReturnType<typeof createRoute53Activities>;
 let zoneId: string;
-const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => env.run(fn, ...args) as Promise<R>;
+const run = runActivity;
 
 beforeAll(async () => {
   moto = await startMoto();

@@ -1,15 +1,13 @@
 // The Deployment activities against the real local control plane, compared with kubectl.
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { DefaultLogger } from '@temporalio/worker';
 import { createKubernetesActivities, lazyKubeClient } from '../../src/activities/kubernetes/index.js';
 import { deploymentWithHistory, getDeployment, historyRows, imageOf } from '../support/deployments.js';
 import { createTestNamespace, deleteTestNamespace, ensureCluster, kubectl } from '../support/kubernetes.js';
+import { runActivity } from '../support/activityContext.js';
 
 let k8s: ReturnType<typeof createKubernetesActivities>;
 let namespace: string;
-const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
-const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A) => env.run(fn, ...args) as Promise<R>;
+const run = runActivity;
 
 beforeAll(async () => {
   const { kubeconfigPath } = await ensureCluster();

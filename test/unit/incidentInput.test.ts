@@ -32,7 +32,7 @@ test('a P1 incident without procedures names "procedures"', () => {
 
 test('an unknown procedure type names the field and the known types', () => {
   expect(error({ ...base, severity: 'P0', procedures: [{ type: 'kubectlMagic', input: {} }] })).toBe(
-    "procedures.0.type: Invalid enum value. Expected 'lambdaAliasRollback', received 'kubectlMagic'",
+    `procedures.0.type: Invalid enum value. Expected ${PROCEDURE_WORKFLOW_TYPES.map((t) => `'${t}'`).join(' | ')}, received 'kubectlMagic'`,
   );
 });
 
