@@ -7,9 +7,10 @@ import {
   Route53Client,
   type RRType,
 } from '@aws-sdk/client-route-53';
-import { Context, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { fqdn, sameRecordValues, type RecordSet, type RecordRef } from '../domain/route53Records.js';
-import { fromAwsError, nonRetryable } from './failures.js';
+import { fromAwsError } from './failures.js';
+import { pollUntil } from './waiting.js';
 
 export interface UpsertResult {
   changed: boolean;
@@ -79,28 +80,27 @@ export function createRoute53Activities(client: Route53Client) {
     }
   }
 
-  /** Polls GetChange until INSYNC (heartbeating), up to `timeoutSeconds`. */
+  /** Polls GetChange until INSYNC (heartbeating, resuming its clock after a retry), up to `timeoutSeconds`. */
   async function waitForChangeInSync(input: { changeId: string; timeoutSeconds: number }): Promise<{ status: string }> {
-    const ctx = Context.current();
-    const deadline = Date.now() + input.timeoutSeconds * 1000;
-    for (;;) {
-      let status: string;
-      try {
-        const out = await client.send(new GetChangeCommand({ Id: input.changeId }));
-        status = out.ChangeInfo?.Status ?? 'UNKNOWN';
-      } catch (error) {
-        throw fromAwsError(error, `route53: change "${input.changeId}"`);
-      }
-      ctx.heartbeat({ status });
-      if (status === 'INSYNC') return { status };
-      if (Date.now() > deadline) {
-        throw nonRetryable(
-          'WaitLimitExceeded',
-          `route53: change "${input.changeId}" still ${status} after ${input.timeoutSeconds}s`,
-        );
-      }
-      await ctx.sleep(2_000);
-    }
+    const { status } = await pollUntil<string, { status: string }>({
+      what: `route53 change "${input.changeId}" to be INSYNC`,
+      intervalMs: 2_000,
+      timeoutMs: input.timeoutSeconds * 1000,
+      describe: (status) => `still ${status}`,
+      poll: async () => {
+        let status: string;
+        try {
+          const out = await client.send(new GetChangeCommand({ Id: input.changeId }));
+          status = out.ChangeInfo?.Status ?? 'UNKNOWN';
+        } catch (error) {
+          throw fromAwsError(error, `route53: change "${input.changeId}"`);
+        }
+        return status === 'INSYNC'
+          ? { done: true, result: { status }, progress: status }
+          : { done: false, progress: status };
+      },
+    });
+    return { status };
   }
 
   return { getRecordSet, upsertRecordSet, waitForChangeInSync };

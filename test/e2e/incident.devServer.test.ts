@@ -10,33 +10,28 @@ import { startHttpReceiver, type HttpReceiver } from '../support/httpReceiver.js
 import { entries, p1Input, status, waitForPhase } from '../support/incident.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { waitFor } from '../support/ports.js';
-import { startWorkerProcess, type RunningProcess } from '../support/processes.js';
+import { workerPool, type WorkerPool } from '../support/processes.js';
 import { startDevServer, uniqueTaskQueue } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 let moto: MotoServer;
 let receiver: HttpReceiver;
 const taskQueue = uniqueTaskQueue('incident-e2e');
-const workers: RunningProcess[] = [];
-
-function startWorker(): RunningProcess {
-  const worker = startWorkerProcess({
-    TEMPORAL_ADDRESS: env.address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    AWS_ENDPOINT_URL: moto.endpoint,
-  });
-  workers.push(worker);
-  return worker;
-}
+let workers: WorkerPool;
 
 beforeAll(async () => {
   [env, moto, receiver] = await Promise.all([startDevServer(), startMoto(), startHttpReceiver()]);
   await seedLambdaFunction(moto, 'orders-api');
   await seedLambdaFunction(moto, 'payments-api');
-  startWorker();
+  workers = workerPool({
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    AWS_ENDPOINT_URL: moto.endpoint,
+  });
+  workers.start();
 });
 afterAll(async () => {
-  for (const worker of workers) await worker.kill('SIGINT');
+  await workers?.stopAll();
   await Promise.all([env?.teardown(), moto?.stop(), receiver?.close()]);
 });
 
@@ -97,8 +92,8 @@ test('a worker restarted while the incident waits for confirmation completes it 
   );
   await handle.signal(checklistItemSignal, { item: 'Status page updated', by: 'carol' });
 
-  expect(await workers[0]!.kill('SIGINT')).toBe(0);
-  startWorker();
+  expect(await workers.started[0]!.kill('SIGINT')).toBe(0);
+  workers.start();
 
   expect(await status(handle)).toMatchObject({ phase: 'awaiting-confirmation', severity: 'P1' });
   await handle.executeUpdate(confirmUpdate, { args: [{ by: 'bob' }] });

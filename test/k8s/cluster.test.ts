@@ -2,6 +2,7 @@
 // ReplicaSet and EndpointSlice controllers run, and kwok plays the kubelet for fake nodes.
 import { jest } from '@jest/globals';
 import * as k8s from '@kubernetes/client-node';
+import { waitFor } from '../support/ports.js';
 
 import {
   ensureCluster,
@@ -9,7 +10,6 @@ import {
   kubectl,
   kubectlJson,
   kubectlResult,
-  waitFor,
   withNamespace,
 } from '../support/kubernetes.js';
 

@@ -4,20 +4,20 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { deploymentWithHistory, historyRows, imageOf } from '../support/deployments.js';
 import { createTestNamespace, deleteTestNamespace, ensureCluster, kubectl } from '../support/kubernetes.js';
 import { waitFor } from '../support/ports.js';
-import { startWorkerProcess, type RunningProcess } from '../support/processes.js';
+import { workerPool, type WorkerPool } from '../support/processes.js';
 import { startDevServer, uniqueTaskQueue } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 let kubeconfigPath: string;
 let namespace: string;
-const workers: RunningProcess[] = [];
+let workers: WorkerPool | undefined;
 
 beforeAll(async () => {
   [{ kubeconfigPath }, env] = await Promise.all([ensureCluster(), startDevServer()]);
   namespace = await createTestNamespace('crash');
 });
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await workers?.stopAll('SIGKILL');
   await deleteTestNamespace(namespace);
   await env?.teardown();
 });
@@ -29,8 +29,8 @@ test('SIGKILL during rollout status: the next worker finishes the wait and the u
   await kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s'], { namespace });
 
   const taskQueue = uniqueTaskQueue('crash');
-  const workerEnv = { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG: kubeconfigPath };
-  workers.push(startWorkerProcess(workerEnv));
+  workers = workerPool({ TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG: kubeconfigPath });
+  const first = workers.start();
   const handle = await env.client.workflow.start('kubernetesDeploymentRollback', {
     args: [{ namespace, deployment: 'web', timeoutSeconds: 120 }],
     taskQueue,
@@ -46,9 +46,9 @@ test('SIGKILL during rollout status: the next worker finishes the wait and the u
     60_000,
     200,
   );
-  expect(await workers[0]!.kill('SIGKILL')).toBeNull();
+  expect(await first.kill('SIGKILL')).toBeNull();
 
-  workers.push(startWorkerProcess(workerEnv));
+  workers.start();
   const result = await handle.result();
 
   expect(result.message).toBe('deployment.apps/web rolled back');

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './ports.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const k8sBinDir = path.join(repoRoot, '.tools', 'k8s', 'bin');
@@ -121,29 +122,6 @@ export async function kubectlResult(args: string[], opts: KubectlOptions = {}): 
 /** `kubectl ... -o json`, parsed. */
 export async function kubectlJson<T = unknown>(args: string[], opts: KubectlOptions = {}): Promise<T> {
   return JSON.parse(await kubectl([...args, '-o', 'json'], opts)) as T;
-}
-
-/** Poll until `check` returns a value other than undefined/false, or fail after timeoutMs. */
-export async function waitFor<T>(
-  description: string,
-  check: () => Promise<T | undefined | false>,
-  { timeoutMs = 30_000, intervalMs = 250 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${why}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
 }
 
 /** Create a namespace of its own for a test (`PREFIX-xxxxxx`), with its default ServiceAccount. */

@@ -14,17 +14,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor(
+/** Polls `check` until it returns something other than undefined or false, and returns that. */
+export async function waitFor<T>(
   description: string,
-  check: () => Promise<boolean>,
+  check: () => Promise<T | undefined | false>,
   timeoutMs = 30_000,
   intervalMs = 100,
-): Promise<void> {
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
-      if (await check()) return;
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
     } catch (error) {
       lastError = error;
     }

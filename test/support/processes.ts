@@ -76,6 +76,29 @@ export function startWorkerProcess(env: NodeJS.ProcessEnv): RunningProcess {
   return startProcess(process.execPath, [distPath('workers', 'main.js')], { LOG_LEVEL: 'warn', ...env });
 }
 
+/** Worker processes that all serve one task queue, so a test can kill one and start the next. */
+export interface WorkerPool {
+  start(): RunningProcess;
+  /** Every worker started so far, oldest first. */
+  readonly started: RunningProcess[];
+  stopAll(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function workerPool(env: NodeJS.ProcessEnv): WorkerPool {
+  const started: RunningProcess[] = [];
+  return {
+    start() {
+      const worker = startWorkerProcess(env);
+      started.push(worker);
+      return worker;
+    },
+    started,
+    async stopAll(signal = 'SIGINT') {
+      await Promise.all(started.map((w) => w.kill(signal)));
+    },
+  };
+}
+
 export async function run(command: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
   return execFileAsync(command, args, { cwd: repoRoot });
 }

@@ -2,7 +2,7 @@
 // compiled worker as a real process that a test can kill and replace.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startSlowRds, type SlowRds } from './slowRds.js';
-import { startWorkerProcess, type RunningProcess } from './processes.js';
+import { workerPool, type RunningProcess } from './processes.js';
 import { startDevServer, uniqueTaskQueue } from './temporal.js';
 import { waitFor } from './ports.js';
 
@@ -19,24 +19,21 @@ export interface KillHarness {
 export async function startKillHarness(): Promise<KillHarness> {
   const [env, moto] = await Promise.all([startDevServer(), startSlowRds()]);
   const taskQueue = uniqueTaskQueue('kill');
-  const workers: RunningProcess[] = [];
+  const workers = workerPool({
+    TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    AWS_ENDPOINT_URL: moto.endpoint,
+  });
   return {
     env,
     moto,
     taskQueue,
-    startWorker() {
-      const worker = startWorkerProcess({
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        AWS_ENDPOINT_URL: moto.endpoint,
-      });
-      workers.push(worker);
-      return worker;
+    startWorker: () => workers.start(),
+    async instanceCreated(instanceId) {
+      await waitFor(`instance ${instanceId} in moto`, async () => (await moto.instances()).has(instanceId), 60_000, 20);
     },
-    instanceCreated: (instanceId) =>
-      waitFor(`instance ${instanceId} in moto`, async () => (await moto.instances()).has(instanceId), 60_000, 20),
     async stop() {
-      await Promise.all(workers.map((w) => w.kill('SIGINT')));
+      await workers.stopAll();
       await Promise.all([env.teardown(), moto.stop()]);
     },
   };

@@ -15,27 +15,25 @@ export const cloudApiCall: ActivityOptions = {
 };
 
 /**
- * An activity that waits (polling and heartbeating) for up to `limitSeconds`: a worker lost
- * mid-wait is noticed within the heartbeat timeout and the wait resumes elsewhere.
+ * A call that waits on something slow (a rollout, an instance to become available, a DNS change)
+ * and heartbeats while it waits: a worker that dies is noticed within the heartbeat timeout and
+ * the retry resumes from the last heartbeat.
  */
-export function longWait(limitSeconds: number): ActivityOptions {
+function waitingCall(startToCloseSeconds: number, heartbeatSeconds: number): ActivityOptions {
   return {
-    startToCloseTimeout: `${limitSeconds + 120} seconds`,
-    heartbeatTimeout: '20 seconds',
+    startToCloseTimeout: `${startToCloseSeconds} seconds`,
+    heartbeatTimeout: `${heartbeatSeconds} seconds`,
     retry: cloudApiCall.retry,
   };
 }
 
-/**
- * A call that waits on something slow (an instance to become available, a rollout, a DNS change)
- * and heartbeats while it waits: a worker that dies is noticed within the heartbeat timeout and
- * the retry resumes from the last heartbeat.
- */
-export const heartbeatingWait: ActivityOptions = {
-  ...cloudApiCall,
-  startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '15 seconds',
-};
+/** A wait with its own overall limit of `limitSeconds` (the activity enforces it; two minutes of slack here). */
+export function longWait(limitSeconds: number): ActivityOptions {
+  return waitingCall(limitSeconds + 120, 20);
+}
+
+/** A wait bounded by its input (poll windows, INSYNC timeouts), at most 15 minutes per attempt. */
+export const heartbeatingWait: ActivityOptions = waitingCall(15 * 60, 15);
 
 /** Verification queries: a new database endpoint may take a few tries to accept connections. */
 export const databaseQuery: ActivityOptions = {
