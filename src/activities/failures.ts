@@ -18,6 +18,12 @@ export const FailureType = {
   TerminalState: 'TerminalState',
   /** A wait ran past its overall limit. */
   WaitLimitExceeded: 'WaitLimitExceeded',
+  /** The system moved away from the state the plan was pinned to; a person must re-plan. */
+  TargetChanged: 'TargetChanged',
+  /** The destination carries a rollback mark (it was rolled back from); needs allowMarkedTarget. */
+  MarkedTarget: 'MarkedTarget',
+  /** The worker itself is not configured to reach the system (no KUBECONFIG, no credentials). */
+  NotConfigured: 'NotConfigured',
 } as const;
 
 /** Errors that no retry can fix: every activity options object lists them as non-retryable. */

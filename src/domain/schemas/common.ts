@@ -10,3 +10,12 @@ export const requestContext = {
   reason: z.string().optional(),
   requestedBy: z.string().optional(),
 };
+
+/**
+ * Contract fields every procedure accepts (src/domain/procedures/contract.ts): the plan's `pin`
+ * given back to the apply, and the override of the rollback guard.
+ */
+export const procedureControls = {
+  pin: z.record(z.unknown()).optional(),
+  allowMarkedTarget: z.boolean().default(false),
+};
