@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
+import { freshPrebuiltBundle } from './workflowBundle.js';
 
 /** The workflows entry: the .ts source under ts-jest, the compiled .js when run from dist/. */
 export function workflowsPath(): string {
@@ -16,17 +17,20 @@ export interface RollbackWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: Partial<Activities> & Record<string, (...args: never[]) => unknown>;
+  /** Defaults to the prebuilt bundle when it is fresh, else the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
 }
 
 export async function createRollbackWorker(options: RollbackWorkerOptions): Promise<Worker> {
+  const prebuilt = freshPrebuiltBundle();
+  const workflowBundle = options.workflowBundle ?? (prebuilt ? { codePath: prebuilt } : undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
     ...(options.identity ? { identity: options.identity } : {}),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
   });
 }
