@@ -62,8 +62,9 @@ async function rollBackAlias(rawInput: unknown): Promise<LambdaAliasRollbackResu
   const update = await lambda.updateLambdaAlias({ ...ref, fromVersion, toVersion });
 
   // 3. Mark the version rolled back from, so no later rollback returns to it on its own.
+  // A re-applied plan that finds the move done keeps the mark's time (it is already marked).
   let newMark = mark;
-  if (fromVersion !== toVersion) {
+  if (fromVersion !== toVersion && (update.changed || !mark?.versions.includes(fromVersion))) {
     const info = workflowInfo();
     newMark = await lambda.markLambdaRollback({
       ...ref,

@@ -172,9 +172,10 @@ describe('plan, pin, apply', () => {
 
   test('a pinned apply never re-chooses "previous": a second apply of the same pin changes nothing', async () => {
     const plan = await execute({ functionName: 'checkout-api', dryRun: true });
-    await execute({ functionName: 'checkout-api', pin: plan.pin });
+    const first = await execute({ functionName: 'checkout-api', pin: plan.pin });
     const again = await execute({ functionName: 'checkout-api', pin: plan.pin });
     expect(again).toMatchObject({ changed: false, verified: true, toVersion: '2' });
+    expect(again.lastRollback).toEqual(first.lastRollback);
     expect(await aliasVersion(moto, 'checkout-api')).toBe('2');
   });
 
