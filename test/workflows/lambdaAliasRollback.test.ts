@@ -129,6 +129,12 @@ describe('rollback guard', () => {
     expect(await aliasVersion(moto, 'checkout-api')).toBe('2');
   });
 
+  test('the plan of a move onto a marked version is refused already', async () => {
+    await execute({ functionName: 'checkout-api' });
+    const failure = await failureOf({ functionName: 'checkout-api', toVersion: 3, dryRun: true });
+    expect(failure).toMatchObject({ type: 'MarkedTarget', nonRetryable: true });
+  });
+
   test('allowMarkedTarget moves onto a marked version', async () => {
     await execute({ functionName: 'checkout-api' });
     const result = await execute({ functionName: 'checkout-api', toVersion: 3, allowMarkedTarget: true });
