@@ -3,6 +3,7 @@
 // documented in docs/trigger.md ("Signal mapping").
 import type { Catalog, CatalogService } from '../config/catalog.js';
 import { isMoreSevere, type Severity } from '../domain/decisionMatrix.js';
+import { classifyIncident, type IncidentRollbackInput } from '../domain/schemas/incidentRollback.js';
 import type { AlertSignals } from './incidentInput.js';
 
 export type TriggerSource = 'alertmanager' | 'pagerduty' | 'sns' | 'incidents';
@@ -81,7 +82,8 @@ function booleanField(field: string, value: string | undefined): boolean | undef
 /**
  * Signals from an alert's severity word and its `outage`/`errorRatePct`/`latencyDegradationPct`
  * annotations. Measured signals are passed on (the incident classifies them with the service's
- * thresholds); a severity word is passed as the severity; with neither, the service's default.
+ * thresholds); a known severity word becomes the severity unless the measurements say worse;
+ * with neither, the service's `defaultSeverity`.
  */
 export function signalsFrom(
   field: string,
@@ -94,12 +96,17 @@ export function signalsFrom(
     errorRatePct: numberField(`${field}.annotations.errorRatePct`, annotations.errorRatePct),
     latencyDegradationPct: numberField(`${field}.annotations.latencyDegradationPct`, annotations.latencyDegradationPct),
   };
-  const measured = signals.outage !== undefined || signals.errorRatePct !== undefined;
+  const measured =
+    signals.outage !== undefined || signals.errorRatePct !== undefined || signals.latencyDegradationPct !== undefined;
   const word = severityFromWord(severityWord);
-  if (word) signals.severity = word;
-  else if (!measured && signals.latencyDegradationPct === undefined) signals.severity = service.defaultSeverity;
-  // An outage is P0 whatever the rule's severity label says: the label never lowers a measurement.
-  if (signals.outage && signals.severity && isMoreSevere('P0', signals.severity)) signals.severity = 'P0';
+  if (!word) {
+    if (!measured) signals.severity = service.defaultSeverity;
+    return signals;
+  }
+  // A label never lowers a measurement: the more severe of the two (the incident re-checks it).
+  const thresholds = service.thresholds as IncidentRollbackInput['thresholds'];
+  const fromMeasurement = measured ? classifyIncident(signals, thresholds).severity : undefined;
+  signals.severity = fromMeasurement && isMoreSevere(fromMeasurement, word) ? fromMeasurement : word;
   return signals;
 }
 

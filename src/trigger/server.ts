@@ -2,7 +2,13 @@
 // is checked in the same order -- media type, authentication, rate limit, JSON, schema, replay --
 // and only then delivered to Temporal, so bad input never starts or signals anything.
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { ZodType, ZodTypeDef } from 'zod';
 import type { Catalog } from '../config/catalog.js';
@@ -16,7 +22,14 @@ import { RateLimiter, ReplayGuard } from './rateLimit.js';
 import { alertmanagerPayload, routeAlertmanager } from './sources/alertmanager.js';
 import { pagerDutyPayload, pagerDutySignatureValid, routePagerDuty } from './sources/pagerduty.js';
 import { plainIncidentRequest, routePlain } from './sources/plain.js';
-import { isSnsUrl, routeCloudWatch, snsMessage, SnsRejected, verifySnsMessage } from './sources/sns.js';
+import {
+  CertificateUnavailable,
+  isSnsUrl,
+  routeCloudWatch,
+  snsMessage,
+  SnsRejected,
+  verifySnsMessage,
+} from './sources/sns.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Seconds Alertmanager, PagerDuty and SNS are asked to wait before retrying a 503. */
@@ -74,7 +87,8 @@ export function buildTrigger(options: TriggerOptions): FastifyInstance {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     loggerInstance: options.logger as FastifyBaseLogger | undefined,
-    disableRequestLogging: true,
+    // Alert storms would drown the log: outcomes are counted in /metrics instead.
+    logController: new LogController({ disableRequestLogging: true }),
   });
 
   // Bodies arrive as text: signatures are over the raw bytes, and JSON errors are ours to word.
@@ -216,6 +230,9 @@ export function buildTrigger(options: TriggerOptions): FastifyInstance {
       });
     } catch (error) {
       if (error instanceof SnsRejected) throw new Refused(401, error.message);
+      if (error instanceof CertificateUnavailable) {
+        throw new Refused(503, error.message, { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+      }
       throw error;
     }
     rateLimit('sns');

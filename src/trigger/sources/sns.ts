@@ -79,6 +79,8 @@ export function stringToSign(m: SnsMessage): string {
 }
 
 export class SnsRejected extends Error {}
+/** The certificate could not be downloaded: not the sender's fault, so it should retry. */
+export class CertificateUnavailable extends Error {}
 
 export interface SnsVerifierOptions {
   certCacheDir: string;
@@ -103,7 +105,12 @@ export async function verifySnsMessage(m: SnsMessage, options: SnsVerifierOption
   try {
     pem = readFileSync(file, 'utf8');
   } catch {
-    pem = await (options.fetchCertificate ?? defaultFetchCertificate)(m.SigningCertURL);
+    try {
+      pem = await (options.fetchCertificate ?? defaultFetchCertificate)(m.SigningCertURL);
+    } catch (error) {
+      if (error instanceof SnsRejected) throw error;
+      throw new CertificateUnavailable(`SigningCertURL: cannot fetch the certificate (${(error as Error).message})`);
+    }
     mkdirSync(options.certCacheDir, { recursive: true });
     writeFileSync(file, pem);
   }
