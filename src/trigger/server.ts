@@ -66,7 +66,8 @@ async function defaultConfirmSubscription(url: string): Promise<void> {
 function parse<T>(schema: ZodType<T, ZodTypeDef, unknown>, raw: string): T {
   let json: unknown;
   try {
-    json = JSON.parse(raw);
+    // `__proto__` keys are dropped: record schemas would otherwise copy them onto new objects.
+    json = JSON.parse(raw, (key, value: unknown) => (key === '__proto__' ? undefined : value));
   } catch (error) {
     throw new BadAlert('(body)', `not valid JSON (${(error as Error).message})`);
   }
