@@ -160,11 +160,14 @@ export async function dispatch(
   };
 
   try {
-    const jobs: (() => Promise<void>)[] = [
-      ...prepared.map((p) => () => fire(p)),
-      ...routed.alerts.filter((a) => a.status === 'resolved').map((a) => () => resolve(a)),
-    ];
-    await limited(jobs, options.concurrency ?? 16, (job) => job());
+    const concurrency = options.concurrency ?? 16;
+    // Firing first: a group that both fires and resolves an alert finds its incident running.
+    await limited(prepared, concurrency, fire);
+    await limited(
+      routed.alerts.filter((a) => a.status === 'resolved'),
+      concurrency,
+      resolve,
+    );
   } catch (error) {
     if (unavailable(error)) throw new TemporalUnavailable('Temporal is unavailable', { cause: error });
     throw error;
