@@ -1,0 +1,181 @@
+// From routed alerts to Temporal: every input is built and validated first (a bad one answers
+// 400 and nothing is started or signalled), then each firing alert is signalled-with-start into
+// `rollback-<environment>-<service>` and each resolved one signalled to the running incident.
+import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isMoreSevere, type Severity } from '../domain/decisionMatrix.js';
+import { classifyIncident, incidentRollbackInput, incidentWorkflowId } from '../domain/schemas/incidentRollback.js';
+import { parseWith } from '../domain/validation.js';
+import { startOrSignalIncident } from '../incidents/startOrSignalIncident.js';
+import { BadAlert, type Routed, type RoutedAlert } from './alerts.js';
+import { incidentInputFor } from './incidentInput.js';
+
+/**
+ * The signal a resolved alert sends to the running incident. The incident has no handler for it
+ * yet (issue 9 owns the workflow): Temporal keeps it in the history until one is added.
+ */
+export const ALERT_RESOLVED_SIGNAL = 'alertResolved';
+export interface AlertResolved {
+  source: string;
+  summary: string;
+}
+
+/** Temporal did not answer: the sender should retry (503 with Retry-After). */
+export class TemporalUnavailable extends Error {}
+
+export interface IncidentAnswer {
+  workflowId: string;
+  runId: string;
+  /** True when this request started the run (see StartTracker for how that is known). */
+  started: boolean;
+  severity: Severity;
+  alerts: number;
+}
+
+export interface ResolvedAnswer {
+  workflowId: string;
+  /** False when no incident was running: a resolved alert never starts one. */
+  signalled: boolean;
+}
+
+export interface Delivery {
+  incidents: IncidentAnswer[];
+  resolved: ResolvedAnswer[];
+  unmatched: Routed['unmatched'];
+  ignored: Routed['ignored'];
+}
+
+export interface DispatchOptions {
+  taskQueue: string;
+  /** Per Temporal call; past it the request answers 503. */
+  timeoutMs: number;
+  concurrency?: number;
+}
+
+// The server's SignalWithStart response says whether it started the run, but the client drops it.
+// So: the first request of this process to see a run asks the server when it started.
+const START_SKEW_MS = 2_000;
+
+/** Which runs this process has already reported, so concurrent requests claim a start once. */
+export class StartTracker {
+  private readonly seen = new Map<string, true>();
+  constructor(private readonly max = 10_000) {}
+
+  /** True for the first caller with `runId` (synchronously), false for every later one. */
+  claim(runId: string): boolean {
+    if (this.seen.has(runId)) return false;
+    if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(runId, true);
+    return true;
+  }
+}
+
+/** gRPC CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE: the sender should retry. */
+const RETRY_LATER = new Set([1, 4, 8, 14]);
+
+function unavailable(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const code = isGrpcServiceError(e) ? e.code : (e as { code?: unknown }).code;
+    if (typeof code === 'number' && RETRY_LATER.has(code)) return true;
+    if ((e as { name?: unknown }).name === 'TransportError') return true;
+  }
+  return false;
+}
+
+async function limited<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await run(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+interface Prepared {
+  alert: RoutedAlert;
+  input: Record<string, unknown>;
+  severity: Severity;
+}
+
+/** Builds and validates every firing alert's input; the first bad one throws BadAlert. */
+function prepare(routed: Routed): Prepared[] {
+  return routed.alerts
+    .filter((a) => a.status === 'firing')
+    .map((alert) => {
+      const input = incidentInputFor(alert.service, alert.environment, alert.signals, {
+        reason: alert.summary,
+        requestedBy: alert.requestedBy,
+        detectedAt: alert.detectedAt,
+        procedures: alert.procedures,
+      });
+      const parsed = parseWith(incidentRollbackInput, input);
+      if (!parsed.ok) {
+        throw new BadAlert(
+          alert.field ?? 'incident',
+          `incident input for ${alert.service.name} is invalid: ${parsed.message}`,
+        );
+      }
+      return { alert, input, severity: classifyIncident(parsed.value, parsed.value.thresholds).severity };
+    });
+}
+
+export async function dispatch(
+  client: Client,
+  routed: Routed,
+  tracker: StartTracker,
+  options: DispatchOptions,
+): Promise<Delivery> {
+  const prepared = prepare(routed);
+  const byWorkflow = new Map<string, IncidentAnswer>();
+  const resolved = new Map<string, ResolvedAnswer>();
+  const withDeadline = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + options.timeoutMs, fn);
+
+  const fire = async ({ input, severity }: Prepared) => {
+    const requestedAt = Date.now();
+    const handle = await withDeadline(() => startOrSignalIncident(client, input, { taskQueue: options.taskQueue }));
+    const runId = handle.signaledRunId;
+    let started = false;
+    if (tracker.claim(runId)) {
+      const described = await withDeadline(() => handle.describe());
+      started = described.startTime.getTime() >= requestedAt - START_SKEW_MS;
+    }
+    const answer = byWorkflow.get(handle.workflowId);
+    if (!answer) {
+      byWorkflow.set(handle.workflowId, { workflowId: handle.workflowId, runId, started, severity, alerts: 1 });
+      return;
+    }
+    answer.alerts += 1;
+    answer.started ||= started;
+    if (isMoreSevere(severity, answer.severity)) answer.severity = severity;
+  };
+
+  const resolve = async (alert: RoutedAlert) => {
+    const workflowId = incidentWorkflowId(alert.environment, alert.service.name);
+    const payload: AlertResolved = { source: alert.requestedBy, summary: alert.summary };
+    try {
+      await withDeadline(() => client.workflow.getHandle(workflowId).signal(ALERT_RESOLVED_SIGNAL, payload));
+      resolved.set(workflowId, { workflowId, signalled: true });
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      if (!resolved.has(workflowId)) resolved.set(workflowId, { workflowId, signalled: false });
+    }
+  };
+
+  try {
+    const concurrency = options.concurrency ?? 16;
+    // Firing first: a group that both fires and resolves an alert finds its incident running.
+    await limited(prepared, concurrency, fire);
+    await limited(
+      routed.alerts.filter((a) => a.status === 'resolved'),
+      concurrency,
+      resolve,
+    );
+  } catch (error) {
+    if (unavailable(error)) throw new TemporalUnavailable('Temporal is unavailable', { cause: error });
+    throw error;
+  }
+  return {
+    incidents: [...byWorkflow.values()],
+    resolved: [...resolved.values()],
+    unmatched: routed.unmatched,
+    ignored: routed.ignored,
+  };
+}

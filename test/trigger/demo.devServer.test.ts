@@ -1,0 +1,82 @@
+// The compiled trigger process (`npm run trigger`) with the committed example catalog, as
+// `npm start` runs it: the printed curl starts a P1 incident for the demo service and a second
+// identical post is counted on the same incident.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { stopServices, waitUntil, type Service } from '../../src/local/processes.js';
+import { demoAlertCurl, startTriggerService } from '../../src/trigger/demo.js';
+import { status } from '../support/incident.js';
+import { freePort, waitFor } from '../support/ports.js';
+import { distPath, run } from '../support/processes.js';
+import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
+import { repoRoot } from '../support/tools.js';
+
+/** Runs a command with extra environment variables; resolves with the failure of a non-zero exit. */
+function runWith(command: string, args: string[], extra: NodeJS.ProcessEnv) {
+  return new Promise((resolve) =>
+    execFile(command, args, { cwd: repoRoot, env: { ...process.env, ...extra } }, (error, stdout, stderr) =>
+      resolve(error ? { code: error.code, stdout, stderr } : { code: 0, stdout, stderr }),
+    ),
+  );
+}
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+let trigger: Service;
+let url: string;
+
+beforeAll(async () => {
+  distPath('src', 'trigger', 'main.js');
+  env = await startDevServer();
+  let taskQueue: string;
+  ({ worker, taskQueue } = await createTestWorker(env, configFor('http://127.0.0.1:9')));
+  running = worker.run();
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  const logDir = mkdtempSync(path.join(tmpdir(), 'trigger-demo-'));
+  trigger = startTriggerService({ root: repoRoot, logDir }, { address: env.address, taskQueue, port });
+  await waitUntil('trigger', trigger, async () => (await fetch(`${url}/healthz`)).ok, 30_000);
+});
+afterAll(async () => {
+  if (trigger) await stopServices([trigger]);
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await running?.catch(() => undefined);
+  await env?.teardown();
+});
+
+test('the printed curl starts a P1 incident for checkout-api; pasted again, it is counted (alerts: 2)', async () => {
+  const curl = demoAlertCurl(url);
+  const first = JSON.parse((await run('bash', ['-c', curl])).stdout);
+  expect(first).toMatchObject({
+    incidents: [{ workflowId: 'rollback-production-checkout-api', started: true, severity: 'P1' }],
+    unmatched: [],
+  });
+  const second = JSON.parse((await run('bash', ['-c', curl])).stdout);
+  expect(second.incidents).toMatchObject([{ runId: first.incidents[0].runId, started: false }]);
+  const handle = env.client.workflow.getHandle('rollback-production-checkout-api');
+  await waitFor('2 alerts', async () => (await status(handle)).alerts === 2);
+  expect(await status(handle)).toMatchObject({ severity: 'P1', phase: 'awaiting-confirmation' });
+});
+
+test('a bad catalog stops the trigger at start with the file, line and field', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'trigger-catalog-'));
+  const file = path.join(dir, 'catalog.yaml');
+  writeFileSync(file, 'services:\n  - name: web\n    environments: [demo]\n    match:\n      alertmanager: web\n');
+  const missing = await runWith(process.execPath, [distPath('src', 'trigger', 'main.js')], {
+    ROLLBACK_CATALOG: path.join(dir, 'none.yaml'),
+  });
+  expect(missing).toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(/none\.yaml: cannot read the service catalog/),
+  });
+  const withFile = await runWith(process.execPath, [distPath('src', 'trigger', 'main.js')], { ROLLBACK_CATALOG: file });
+  expect(withFile).toMatchObject({ code: 1 });
+  expect((withFile as { stderr: string }).stderr.trim()).toBe(
+    `${file}:5: services[0].match.alertmanager: Expected object, received string`,
+  );
+});
