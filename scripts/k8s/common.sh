@@ -34,7 +34,9 @@ pid_alive() {
   pid="$(cat "$f")"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
   exe="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)"
-  [[ "$exe" == "$BIN/"* ]]
+  # A checkout whose .tools is a symlink (a git worktree sharing another's tools) started the
+  # binaries under the physical path: either spelling is ours.
+  [[ "$exe" == "$BIN/"* || "$exe" == "$(cd "$BIN" 2>/dev/null && pwd -P)/"* ]]
 }
 
 started_components() {
