@@ -3,7 +3,7 @@
 // verify the new instance, only then switch, then check the rollout; switch back when it fails.
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { RestoreResult } from '../../src/domain/restoreProgress.js';
+import type { RestoreResult, RestoreStatus } from '../../src/domain/restoreProgress.js';
 import { deploymentManifest, getDeployment } from '../support/deployments.js';
 import { deleteTestNamespace, kubectl } from '../support/kubernetes.js';
 import { createRestoreNamespace, startRestoreTestbed, type RestoreTestbed } from '../support/restoreTestbed.js';
@@ -70,7 +70,8 @@ async function failureOf(handle: WorkflowHandle): Promise<ApplicationFailure> {
 test('a failed verification of the new instance leaves DATABASE_HOST untouched and names both endpoints', async () => {
   await deployApp();
   const generation = (await getDeployment(namespace, 'orders-api')).metadata.generation;
-  const failure = await failureOf(await start({ verify: t.verify(1000) }));
+  const handle = await start({ verify: t.verify(1000) });
+  const failure = await failureOf(handle);
   expect(await databaseHost()).toBe(SOURCE);
   expect((await getDeployment(namespace, 'orders-api')).metadata.generation).toBe(generation);
   expect(failure.type).toBe('VerificationFailed');
@@ -78,6 +79,7 @@ test('a failed verification of the new instance leaves DATABASE_HOST untouched a
   expect(failure.message).toBe(
     `rds: verification of restored instance "orders-restored" (${RESTORED}) failed: critical rows: observed 42, expected >= 1000 (value below the minimum); DATABASE_HOST of deployment/orders-api stays ${SOURCE}`,
   );
+  expect(await handle.query<RestoreStatus>('status')).toMatchObject({ phase: 'failed', error: failure.message });
 });
 
 test('a verified instance becomes DATABASE_HOST through one rollout, and the result says from and to', async () => {

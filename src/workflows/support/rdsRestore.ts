@@ -14,6 +14,7 @@ import {
   ContinueAsNew,
   continueAsNew,
   defineQuery,
+  isCancellation,
   log,
   proxyActivities,
   setHandler,
@@ -109,7 +110,7 @@ export async function runRestore(
     // 5. Update the application to use the new endpoint, then check that it rolled out.
     const databaseHost = await switchDatabaseHost(input, state.plan, instance, endpoints, enter);
 
-    enter('completed', `${state.plan.targetInstanceId} is available and verified`);
+    enter('completed', `${state.plan.targetInstanceId} is available${input.verify ? ' and verified' : ''}`);
     return {
       workflowType,
       dryRun: false,
@@ -135,8 +136,7 @@ export async function runRestore(
     // continue-as-new is thrown too: only real failures mark the status.
     if (!(error instanceof ContinueAsNew)) {
       status.phase = 'failed';
-      status.error =
-        error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error);
+      status.error = failureMessage(error);
     }
     throw error;
   }
@@ -297,8 +297,8 @@ async function verifyNewInstance(
   try {
     checks = await database.verifyDatabase({ ...rest, host: target, port: port ?? instance.port ?? 5432 });
   } catch (error) {
-    const cause = error instanceof ActivityFailure && error.cause ? error.cause : (error as Error);
-    throw failed(cause.message, error as Error);
+    if (isCancellation(error)) throw error;
+    throw failed(failureMessage(error), error as Error);
   }
   if (failedChecks(checks).length > 0) throw failed(describeFailures(checks));
   log.info(`${plan.targetInstanceId}: ${checks.length} verification queries passed`);
@@ -332,8 +332,9 @@ async function switchDatabaseHost(
     });
     return { ...plan.databaseHost, from: set.previous, to: endpoints.new, changed: set.changed };
   } catch (error) {
-    const cause = error instanceof ActivityFailure && error.cause ? error.cause : (error as Error);
-    const what = `rds: deployment/${app.deployment} in ${app.namespace} did not roll out with ${app.env}=${endpoints.new} (restored instance "${instance.instanceId}") (${cause.message})`;
+    // A cancelled restore leaves the application on the new instance, which passed verification.
+    if (isCancellation(error)) throw error;
+    const what = `rds: deployment/${app.deployment} in ${app.namespace} did not roll out with ${app.env}=${endpoints.new} (restored instance "${instance.instanceId}") (${failureMessage(error)})`;
     if (previous === undefined) {
       throw procedureFailure(
         'VerificationFailed',
@@ -345,16 +346,20 @@ async function switchDatabaseHost(
     try {
       await aws.setDeploymentEnv({ ...ref, value: previous });
     } catch (backError) {
-      const backCause =
-        backError instanceof ActivityFailure && backError.cause ? backError.cause : (backError as Error);
       throw procedureFailure(
         'VerificationFailed',
-        `${what}; switching ${app.env} back to ${previous} FAILED (${backCause.message}): it may still be ${endpoints.new}`,
+        `${what}; switching ${app.env} back to ${previous} FAILED (${failureMessage(backError)}): it may still be ${endpoints.new}`,
         error as Error,
       );
     }
     throw procedureFailure('VerificationFailed', `${what}; switched ${app.env} back to ${previous}`, error as Error);
   }
+}
+
+/** An activity's own message ("deployment ... exceeded its progress deadline"), not Temporal's wrapper. */
+function failureMessage(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** `"orders-prod" (orders-prod.abc.us-east-1.rds.amazonaws.com)`: the contract's from and to. */
