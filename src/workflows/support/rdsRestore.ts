@@ -259,7 +259,7 @@ async function currentEndpoints(
   plan: RestorePlan,
   instance: InstanceProgress,
 ): Promise<Endpoints> {
-  if (!instance.endpoint) {
+  if (!instance.endpoint && (input.app || input.verify)) {
     throw procedureFailure(
       'VerificationFailed',
       `rds: instance "${instance.instanceId}" is available but reports no endpoint`,
@@ -269,7 +269,7 @@ async function currentEndpoints(
   const old = input.app
     ? (current?.value ?? '(unset)')
     : (plan.sourceEndpoint ?? `instance "${plan.sourceInstanceId}"`);
-  return { old, new: instance.endpoint };
+  return { old, new: instance.endpoint ?? '(no endpoint)' };
 }
 
 /** Runs the verification queries on the new instance; a failure leaves the application where it is. */
