@@ -335,6 +335,13 @@ async function switchDatabaseHost(
     // A cancelled restore leaves the application on the new instance, which passed verification.
     if (isCancellation(error)) throw error;
     const what = `rds: deployment/${app.deployment} in ${app.namespace} did not roll out with ${app.env}=${endpoints.new} (restored instance "${instance.instanceId}") (${failureMessage(error)})`;
+    if (previous === endpoints.new) {
+      throw procedureFailure(
+        'VerificationFailed',
+        `${what}; ${app.env} was already that before this run`,
+        error as Error,
+      );
+    }
     if (previous === undefined) {
       throw procedureFailure(
         'VerificationFailed',
