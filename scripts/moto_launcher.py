@@ -7,6 +7,11 @@ launcher starts (CreateDBInstance, RestoreDBInstanceFromDBSnapshot,
 RestoreDBInstanceToPointInTime) reports `creating` for the first 60% of a configurable duration,
 then `backing-up`, then its outcome: `available`, or `failed` when told so.
 
+It also makes both restores start from RDS's defaults, as the RDS API reference describes them,
+where moto copies the source's settings: unless the call names them, a restored instance gets the
+VPC's default security group, the engine's default parameter group and no subnet group (moto's
+point-in-time restore copies all three, its snapshot restore copies the subnet group).
+
 Usage (same arguments as moto_server):
     .tools/bin/python scripts/moto_launcher.py -H 127.0.0.1 -p 4566
 
@@ -27,6 +32,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Mapping
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.rds.models import DBInstance, RDSBackend
@@ -66,9 +72,15 @@ def _set_status(self: DBInstance, value: str) -> None:
 DBInstance.status = property(_status, _set_status)  # type: ignore[assignment]
 
 _create_db_instance = RDSBackend.create_db_instance
+# Settings a restore takes from its call only; set while a restore call runs.
+RESTORE_DEFAULTED = ("vpc_security_group_ids", "db_parameter_group_name", "db_subnet_group_name")
+_restoring = threading.local()
 
 
 def _slow_create_db_instance(self, db_kwargs):  # type: ignore[no-untyped-def]
+    given = getattr(_restoring, "given", None)
+    if given is not None:
+        db_kwargs = {k: v for k, v in db_kwargs.items() if k not in RESTORE_DEFAULTED or k in given}
     database = _create_db_instance(self, db_kwargs)
     with _lock:
         seconds, outcome = _config["seconds"], _config["outcome"]
@@ -82,7 +94,13 @@ RDSBackend.create_db_instance = _slow_create_db_instance  # type: ignore[method-
 
 def _answer_late(restore):  # type: ignore[no-untyped-def]
     def late(*args, **kwargs):  # type: ignore[no-untyped-def]
-        database = restore(*args, **kwargs)
+        # The request's parameters: a mapping that answers snake_case keys too.
+        overrides = args[-1] if args and isinstance(args[-1], Mapping) else {}
+        _restoring.given = {k for k in RESTORE_DEFAULTED if overrides.get(k)}
+        try:
+            database = restore(*args, **kwargs)
+        finally:
+            _restoring.given = None
         with _lock:
             delay = _config["restoreResponseDelay"]
         time.sleep(delay)  # the instance already exists; only the answer is late

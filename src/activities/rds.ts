@@ -18,9 +18,11 @@ import {
   isTerminalInstanceState,
   newestSnapshots,
   nextPollDelaySeconds,
+  snapshotsBefore,
   sourceTagValue,
   type InstanceProgress,
   type RestorableWindow,
+  type RestoreSettings,
   type RestoreSource,
   type SnapshotInfo,
 } from '../domain/rdsRestore.js';
@@ -34,13 +36,12 @@ export interface InstanceInfo {
   instanceClass?: string;
   engine?: string;
   restoredFrom?: string;
+  /** The network and parameter settings a restore copies from its source. */
+  settings: RestoreSettings;
 }
 
-export interface RestoreTarget {
+export interface RestoreTarget extends RestoreSettings {
   targetInstanceId: string;
-  instanceClass?: string;
-  securityGroupIds?: string[];
-  subnetGroupName?: string;
 }
 
 export interface RestoreResult {
@@ -72,6 +73,13 @@ function toInstanceInfo(db: DBInstance): InstanceInfo {
     instanceClass: db.DBInstanceClass,
     engine: db.Engine,
     restoredFrom: db.TagList?.find((t) => t.Key === SOURCE_TAG)?.Value,
+    settings: {
+      instanceClass: db.DBInstanceClass,
+      securityGroupIds: db.VpcSecurityGroups?.flatMap((g) => (g.VpcSecurityGroupId ? [g.VpcSecurityGroupId] : [])),
+      subnetGroupName: db.DBSubnetGroup?.DBSubnetGroupName,
+      dbParameterGroupName: db.DBParameterGroups?.[0]?.DBParameterGroupName,
+      optionGroupName: db.OptionGroupMemberships?.[0]?.OptionGroupName,
+    },
   };
 }
 
@@ -98,8 +106,15 @@ export function createRdsActivities(client: RDSClient) {
     return db ? toInstanceInfo(db) : null;
   }
 
-  /** The newest five snapshots (automated and manual) of an instance, newest first. */
-  async function listSnapshots(input: { instanceId: string; count?: number }): Promise<SnapshotInfo[]> {
+  /**
+   * The newest five snapshots (automated and manual) of an instance, newest first; with `before`,
+   * the newest five taken strictly before it.
+   */
+  async function listSnapshots(input: {
+    instanceId: string;
+    count?: number;
+    before?: string;
+  }): Promise<SnapshotInfo[]> {
     const snapshots: SnapshotInfo[] = [];
     let marker: string | undefined;
     try {
@@ -121,7 +136,7 @@ export function createRdsActivities(client: RDSClient) {
     } catch (error) {
       throw fromAwsError(error, `rds: snapshots of instance "${input.instanceId}"`);
     }
-    return newestSnapshots(snapshots, input.count ?? 5);
+    return newestSnapshots(snapshotsBefore(snapshots, input.before), input.count ?? 5);
   }
 
   /** One snapshot by id, checked to belong to `instanceId`. */
@@ -197,7 +212,9 @@ export function createRdsActivities(client: RDSClient) {
       const message = `restore of ${describeSource(source)} into instance "${target.targetInstanceId}" started`;
       log.info(message);
       return {
-        instance: created ? toInstanceInfo(created) : { instanceId: target.targetInstanceId, status: 'creating' },
+        instance: created
+          ? toInstanceInfo(created)
+          : { instanceId: target.targetInstanceId, status: 'creating', settings: {} },
         adopted: false,
         message,
       };
@@ -220,6 +237,8 @@ export function createRdsActivities(client: RDSClient) {
           DBInstanceClass: input.instanceClass,
           VpcSecurityGroupIds: input.securityGroupIds,
           DBSubnetGroupName: input.subnetGroupName,
+          DBParameterGroupName: input.dbParameterGroupName,
+          OptionGroupName: input.optionGroupName,
           Tags: tags,
         }),
       );
@@ -247,6 +266,8 @@ export function createRdsActivities(client: RDSClient) {
           DBInstanceClass: input.instanceClass,
           VpcSecurityGroupIds: input.securityGroupIds,
           DBSubnetGroupName: input.subnetGroupName,
+          DBParameterGroupName: input.dbParameterGroupName,
+          OptionGroupName: input.optionGroupName,
           Tags: tags,
         }),
       );

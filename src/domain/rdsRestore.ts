@@ -17,6 +17,25 @@ export function newestSnapshots(snapshots: readonly SnapshotInfo[], count = 5): 
     .slice(0, count);
 }
 
+/**
+ * The snapshots taken strictly before `before` (the time the corruption was detected): a snapshot
+ * taken at or after it may already hold the bad data. Without `before`, all of them.
+ */
+export function snapshotsBefore(snapshots: readonly SnapshotInfo[], before?: string): SnapshotInfo[] {
+  if (!before) return [...snapshots];
+  const limit = Date.parse(before);
+  return snapshots.filter((s) => s.createdAt !== undefined && Date.parse(s.createdAt) < limit);
+}
+
+/** Why a snapshot cannot be restored under `before`, or undefined when it can. */
+export function snapshotAfterBefore(snapshot: SnapshotInfo, before?: string): string | undefined {
+  if (!before) return undefined;
+  if (!snapshot.createdAt)
+    return `snapshot "${snapshot.snapshotId}" has no creation time yet, so it cannot be shown to predate before ${before}`;
+  if (Date.parse(snapshot.createdAt) < Date.parse(before)) return undefined;
+  return `snapshot "${snapshot.snapshotId}" was created at ${snapshot.createdAt}, not before before=${before} (the corruption's detection: it may hold bad data); give an earlier snapshotId, or a later before if the data was still good then`;
+}
+
 /** States from which an instance never becomes available on its own (RDS DBInstanceStatus values). */
 export const TERMINAL_INSTANCE_STATES: readonly string[] = [
   'failed',
@@ -106,6 +125,56 @@ export function restoreTimeOutsideWindow(restoreTime: string, window: Restorable
     return `is after the latest restorable time ${window.latest}`;
   }
   return undefined;
+}
+
+/**
+ * The point in time a point-in-time restore goes to, fixed when it is planned: `restoreTime` as
+ * given, or for "latest" with a `before`, the latest restorable time capped at `before` (so the
+ * restore never reaches past the detection, however long the plan waits to be applied).
+ */
+export function resolveRestoreTime(restoreTime: string, before: string | undefined, window: RestorableWindow): string {
+  if (restoreTime !== 'latest' || !before) return restoreTime;
+  if (window.latest && Date.parse(window.latest) < Date.parse(before)) return window.latest;
+  return new Date(Date.parse(before)).toISOString();
+}
+
+/** Why `restoreTime` is refused under `before`, or undefined. */
+export function restoreTimeAfterBefore(restoreTime: string, before?: string): string | undefined {
+  if (!before || restoreTime === 'latest') return undefined;
+  return Date.parse(restoreTime) > Date.parse(before)
+    ? `is after before=${before} (the corruption's detection: data from then on may be bad)`
+    : undefined;
+}
+
+/**
+ * Network and parameter settings of a restored instance. RDS gives a restore the default security
+ * group, the engine's default parameter group and no subnet group unless told otherwise, which
+ * can leave the application unable to reach it: each one not given defaults to the source's.
+ */
+export interface RestoreSettings {
+  instanceClass?: string;
+  securityGroupIds?: string[];
+  subnetGroupName?: string;
+  dbParameterGroupName?: string;
+  optionGroupName?: string;
+}
+
+export function restoreSettings(given: RestoreSettings, source: RestoreSettings | undefined): RestoreSettings {
+  const settings: RestoreSettings = {
+    instanceClass: given.instanceClass,
+    securityGroupIds: given.securityGroupIds ?? nonEmpty(source?.securityGroupIds),
+    subnetGroupName: given.subnetGroupName ?? source?.subnetGroupName,
+    dbParameterGroupName: given.dbParameterGroupName ?? source?.dbParameterGroupName,
+    // The engine's default option group ("default:postgres-13") is what RDS uses anyway, and
+    // naming it explicitly is refused by some engines.
+    optionGroupName:
+      given.optionGroupName ?? (source?.optionGroupName?.startsWith('default:') ? undefined : source?.optionGroupName),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as RestoreSettings;
+}
+
+function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
+  return list && list.length > 0 ? list : undefined;
 }
 
 /** What the wait reports after each poll, to the workflow's `status` query and the heartbeat. */

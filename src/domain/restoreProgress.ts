@@ -1,9 +1,22 @@
 // What a restore workflow knows about itself: the plan, the phase, the instance's progress. The
 // `status` query returns it, continue-as-new carries it, and the result ends with it.
-import type { InstanceProgress, RestoreSource, SnapshotInfo } from './rdsRestore.js';
+import type { ProcedureResult } from './procedures/contract.js';
+import type { InstanceProgress, RestoreSettings, RestoreSource, SnapshotInfo } from './rdsRestore.js';
+import type { RdsRestorePin } from './schemas/rdsRestore.js';
 import type { VerificationCheck } from './verification.js';
 
-export type RestorePhase = 'planning' | 'restoring' | 'waiting' | 'switching' | 'verifying' | 'completed' | 'failed';
+// Verify the new instance first, switch only when it passes, then check the application rolled
+// out; a failed rollout switches back.
+export type RestorePhase =
+  | 'planning'
+  | 'restoring'
+  | 'waiting'
+  | 'verifying'
+  | 'switching'
+  | 'verifying-app'
+  | 'switching-back'
+  | 'completed'
+  | 'failed';
 
 export interface DatabaseHostPlan {
   namespace: string;
@@ -16,6 +29,14 @@ export interface DatabaseHostPlan {
 
 export interface RestorePlan {
   sourceInstanceId: string;
+  /** The source's endpoint when it still exists. */
+  sourceEndpoint?: string;
+  /** Only data from strictly before this time is restored (the corruption's detection). */
+  before?: string;
+  /** Settings of the new instance: the input's, each absent one copied from the source. */
+  settings?: RestoreSettings;
+  /** The dry run's pin this apply was given: the switch checks DATABASE_HOST against it. */
+  pin?: RdsRestorePin;
   source: RestoreSource;
   targetInstanceId: string;
   /** The snapshots considered (newest first), for a snapshot restore. */
@@ -49,15 +70,19 @@ export interface RestoreResumeState {
   progress?: InstanceProgress;
 }
 
-export interface RestoreResult {
+/**
+ * The contract's shared fields (`from`: the source instance and endpoint, `to`: the new instance
+ * and endpoint; `verified`: the verification queries ran on the new instance and passed) plus the
+ * restore's own.
+ */
+export interface RestoreResult extends ProcedureResult {
   workflowType: string;
-  dryRun: boolean;
   plan: RestorePlan;
+  pin?: RdsRestorePin;
   adopted: boolean;
   instance?: { instanceId: string; status: string; endpoint?: string; port?: number };
   databaseHost?: DatabaseHostPlan & { changed: boolean };
   checks: VerificationCheck[];
   waitedSeconds: number;
   polls: number;
-  message: string;
 }

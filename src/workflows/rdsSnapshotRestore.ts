@@ -1,8 +1,9 @@
-// Runbook "Restore from Snapshot": list recent snapshots, restore one into a new instance, wait
-// for it, point the application's DATABASE_HOST at it, verify the data.
+// Runbook "Restore from Snapshot": list recent snapshots (taken before the corruption was
+// detected), restore one into a new instance, wait for it, verify the data, then point the
+// application's DATABASE_HOST at it.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { SnapshotInfo } from '../domain/rdsRestore.js';
+import { snapshotAfterBefore, type SnapshotInfo } from '../domain/rdsRestore.js';
 import type { RestoreResult } from '../domain/restoreProgress.js';
 import { rdsSnapshotRestoreInput, type RdsSnapshotRestoreInput } from '../domain/schemas/rdsRestore.js';
 import { cloudApiCall } from './support/activityOptions.js';
@@ -17,26 +18,32 @@ export async function rdsSnapshotRestore(rawInput: unknown): Promise<RestoreResu
     const input = parseInput(rdsSnapshotRestoreInput, rawInput, 'rdsSnapshotRestore');
     let snapshotId = '';
     return runRestore('rdsSnapshotRestore', input, {
-      // 1. List recent snapshots (the newest 5), or check the one given.
-      async plan(base) {
+      // 1. List recent snapshots (the newest 5 before `before`), or check the one given or pinned.
+      async plan(base, pin) {
+        if (pin && !pin.snapshotId) {
+          throw procedureFailure('InvalidInput', 'rdsSnapshotRestore: invalid input: pin.snapshotId: Required');
+        }
+        if (pin?.snapshotId && input.snapshotId && pin.snapshotId !== input.snapshotId) {
+          throw procedureFailure(
+            'InvalidInput',
+            `rds: pin.snapshotId "${pin.snapshotId}" differs from snapshotId "${input.snapshotId}"`,
+          );
+        }
+        const wanted = pin?.snapshotId ?? input.snapshotId;
         const [snapshots, given] = await Promise.all([
-          rds.listSnapshots({ instanceId: input.sourceInstanceId }),
-          input.snapshotId
-            ? rds.getSnapshot({ snapshotId: input.snapshotId, instanceId: input.sourceInstanceId })
+          rds.listSnapshots({ instanceId: input.sourceInstanceId, before: input.before }),
+          wanted
+            ? rds.getSnapshot({ snapshotId: wanted, instanceId: input.sourceInstanceId })
             : Promise.resolve(undefined),
         ]);
+        const tooLate = given && snapshotAfterBefore(given, input.before);
+        if (tooLate) throw procedureFailure('InvalidInput', `rds: ${tooLate}`);
         snapshotId = (given ?? chooseNewest(snapshots, input)).snapshotId;
         return { ...base, snapshots, source: { kind: 'snapshot', snapshotId } };
       },
-      // 2. Restore from the snapshot (creates the new instance).
+      // 2. Restore from the snapshot (creates the new instance with the source's settings).
       restore: (plan) =>
-        rds.restoreFromSnapshot({
-          snapshotId,
-          targetInstanceId: plan.targetInstanceId,
-          instanceClass: input.instanceClass,
-          securityGroupIds: input.securityGroupIds,
-          subnetGroupName: input.subnetGroupName,
-        }),
+        rds.restoreFromSnapshot({ ...plan.settings, snapshotId, targetInstanceId: plan.targetInstanceId }),
     });
   });
 }
@@ -44,9 +51,10 @@ export async function rdsSnapshotRestore(rawInput: unknown): Promise<RestoreResu
 function chooseNewest(snapshots: SnapshotInfo[], input: RdsSnapshotRestoreInput): SnapshotInfo {
   const newest = snapshots.find((s) => s.status === 'available');
   if (!newest) {
+    const before = input.before ? ` created before ${input.before}` : '';
     throw procedureFailure(
       'NotFound',
-      `rds: instance "${input.sourceInstanceId}" has no available snapshot to restore from`,
+      `rds: instance "${input.sourceInstanceId}" has no available snapshot${before} to restore from`,
     );
   }
   return newest;

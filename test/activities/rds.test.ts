@@ -62,6 +62,29 @@ test('lists the newest five snapshots of the instance, newest first', async () =
   expect(snapshots.map((s) => s.snapshotId)).toEqual(['manual-6', 'manual-5', 'manual-4', 'manual-3', 'manual-2']);
 });
 
+test('with `before`, lists the newest five taken strictly before it, even when newer ones crowd them out', async () => {
+  for (let i = 1; i <= 8; i++) {
+    await client.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders-prod', DBSnapshotIdentifier: `manual-${i}` }),
+    );
+  }
+  const all = await run(rds.listSnapshots, { instanceId: 'orders-prod', count: 10 });
+  const before = all.find((s) => s.snapshotId === 'manual-3')!.createdAt!;
+  const snapshots = await run(rds.listSnapshots, { instanceId: 'orders-prod', before });
+  expect(snapshots.map((s) => s.snapshotId).slice(0, 2)).toEqual(['manual-2', 'manual-1']);
+  expect(snapshots.every((s) => s.createdAt! < before)).toBe(true);
+});
+
+test('describeInstance reads the settings a restore copies: security groups, subnet, parameter and option group', async () => {
+  const info = await run(rds.describeInstance, { instanceId: 'orders-prod' });
+  expect(info?.settings).toMatchObject({
+    instanceClass: 'db.t3.micro',
+    securityGroupIds: [expect.stringMatching(/^sg-/)],
+    dbParameterGroupName: expect.stringMatching(/^default\.postgres/),
+    optionGroupName: expect.stringMatching(/^default:postgres/),
+  });
+});
+
 test('a snapshot id that does not exist is a non-retryable NotFound naming it and the instance', async () => {
   const failure = await failureOf(run(rds.getSnapshot, { snapshotId: 'db-2026-11-20', instanceId: 'orders-prod' }));
   expect(failure.type).toBe('NotFound');

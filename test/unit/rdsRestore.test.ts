@@ -6,7 +6,12 @@ import {
   nextPollDelaySeconds,
   predictEndpoint,
   progressLine,
+  resolveRestoreTime,
+  restoreSettings,
+  restoreTimeAfterBefore,
   restoreTimeOutsideWindow,
+  snapshotAfterBefore,
+  snapshotsBefore,
 } from '../../src/domain/rdsRestore.js';
 import { evaluateQuery } from '../../src/domain/databaseChecks.js';
 import { fqdn, invalidRecordValue, sameRecordValues } from '../../src/domain/route53Records.js';
@@ -113,5 +118,63 @@ test('restore inputs name every field at fault and fill the documented defaults'
     ok: false,
     message:
       'verify.passwordEnv: must be the name of an environment variable of the worker; verify.queries: must list at least one query',
+  });
+});
+
+test('only snapshots created strictly before `before` remain; one without a time is never shown to predate it', () => {
+  const snaps = [
+    { snapshotId: 'a', instanceId: 'db', createdAt: '2026-11-20T00:00:00.000Z' },
+    { snapshotId: 'b', instanceId: 'db', createdAt: '2026-11-21T00:00:00.000Z' },
+    { snapshotId: 'c', instanceId: 'db' },
+  ];
+  expect(snapshotsBefore(snaps, '2026-11-21T00:00:00Z').map((s) => s.snapshotId)).toEqual(['a']);
+  expect(snapshotsBefore(snaps, '2026-11-21T01:00:00+02:00').map((s) => s.snapshotId)).toEqual(['a']);
+  expect(snapshotsBefore(snaps)).toHaveLength(3);
+  expect(snapshotAfterBefore(snaps[0]!, '2026-11-21T00:00:00Z')).toBeUndefined();
+  expect(snapshotAfterBefore(snaps[1]!, '2026-11-21T00:00:00Z')).toContain('was created at 2026-11-21T00:00:00.000Z');
+  expect(snapshotAfterBefore(snaps[2]!, '2026-11-21T00:00:00Z')).toContain('has no creation time yet');
+});
+
+test('"latest" with `before` becomes a fixed time no later than `before`; a later explicit time is refused', () => {
+  const window = { earliest: '2026-11-20T00:00:00.000Z', latest: '2026-11-27T08:00:00.000Z' };
+  expect(resolveRestoreTime('latest', '2026-11-27T07:00:00Z', window)).toBe('2026-11-27T07:00:00.000Z');
+  expect(resolveRestoreTime('latest', '2026-11-27T09:00:00Z', window)).toBe('2026-11-27T08:00:00.000Z');
+  expect(resolveRestoreTime('latest', undefined, window)).toBe('latest');
+  expect(resolveRestoreTime('2026-11-26T00:00:00Z', '2026-11-27T07:00:00Z', window)).toBe('2026-11-26T00:00:00Z');
+  expect(restoreTimeAfterBefore('2026-11-27T07:00:01Z', '2026-11-27T07:00:00Z')).toContain('is after before=');
+  expect(restoreTimeAfterBefore('2026-11-27T07:00:00Z', '2026-11-27T07:00:00Z')).toBeUndefined();
+  expect(restoreTimeAfterBefore('2026-11-28T00:00:00Z')).toBeUndefined();
+});
+
+test("settings not given come from the source; the engine's default option group is left to RDS", () => {
+  const source = {
+    instanceClass: 'db.r6g.large',
+    securityGroupIds: ['sg-1', 'sg-2'],
+    subnetGroupName: 'private',
+    dbParameterGroupName: 'orders-params',
+    optionGroupName: 'default:postgres-13',
+  };
+  expect(restoreSettings({ securityGroupIds: ['sg-9'] }, source)).toEqual({
+    securityGroupIds: ['sg-9'],
+    subnetGroupName: 'private',
+    dbParameterGroupName: 'orders-params',
+  });
+  expect(restoreSettings({}, { ...source, optionGroupName: 'orders-options' })).toMatchObject({
+    optionGroupName: 'orders-options',
+  });
+  expect(restoreSettings({ instanceClass: 'db.t3.small' }, undefined)).toEqual({ instanceClass: 'db.t3.small' });
+});
+
+test('`before` and `pin` are checked field by field', () => {
+  expect(
+    parseWith(rdsSnapshotRestoreInput, {
+      sourceInstanceId: 'orders-prod',
+      before: '2026-11-27 08:00',
+      pin: { snapshotId: 'x' },
+      allowMarkedTarget: true,
+    }),
+  ).toEqual({
+    ok: false,
+    message: 'before: must be an ISO 8601 time with a zone; pin.targetInstanceId: Required',
   });
 });

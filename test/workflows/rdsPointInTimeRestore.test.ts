@@ -86,7 +86,7 @@ test('a second run with the same target adopts the instance instead of restoring
   expect([...(await t.moto.instances()).keys()].sort()).toEqual(['orders-pitr', 'orders-prod']);
 });
 
-test('verification queries that fail fail the workflow with each failed check', async () => {
+test('verification queries that fail fail the workflow with each failed check and both endpoints', async () => {
   const failure = await failureOf({
     sourceInstanceId: 'orders-prod',
     restoreTime: 'latest',
@@ -94,9 +94,42 @@ test('verification queries that fail fail the workflow with each failed check', 
     verify: t.verify(1000),
   });
   expect(failure.type).toBe('VerificationFailed');
+  expect(failure.nonRetryable).toBe(true);
   expect(failure.message).toBe(
-    'database verification failed on instance "orders-pitr": critical rows: observed 42, expected >= 1000 (value below the minimum)',
+    'rds: verification of restored instance "orders-pitr" (orders-pitr.aaaaaaaaaa.us-east-1.rds.amazonaws.com) failed: critical rows: observed 42, expected >= 1000 (value below the minimum); nothing was switched; the source stays at orders-prod.aaaaaaaaaa.us-east-1.rds.amazonaws.com',
   );
+});
+
+test('a restoreTime after `before` is refused, and nothing is created', async () => {
+  const before = new Date(Date.now() - 120_000).toISOString();
+  const restoreTime = new Date(Date.now() - 60_000).toISOString();
+  const failure = await failureOf({
+    sourceInstanceId: 'orders-prod',
+    restoreTime,
+    before,
+    targetInstanceId: 'orders-pitr',
+  });
+  expect(failure.type).toBe('InvalidInput');
+  expect(failure.message).toBe(
+    `rds: restoreTime ${restoreTime} is after before=${before} (the corruption's detection: data from then on may be bad)`,
+  );
+  expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
+});
+
+test('"latest" with `before` restores to `before`, and a dry run pins that time', async () => {
+  const before = new Date(Date.now() - 60_000).toISOString();
+  const input = { sourceInstanceId: 'orders-prod', restoreTime: 'latest', before, targetInstanceId: 'orders-pitr' };
+  const plan = await execute({ ...input, dryRun: true });
+  expect(plan.pin).toEqual({ restoreTime: before, targetInstanceId: 'orders-pitr' });
+  const result = await execute({ ...input, pin: plan.pin });
+  expect(result.plan.source).toEqual({ kind: 'point-in-time', sourceInstanceId: 'orders-prod', restoreTime: before });
+  expect(result).toMatchObject({ changed: true, verified: false, dryRun: false });
+});
+
+test("the restored instance gets the source's security groups, subnet group, parameter and option group", async () => {
+  const source = await t.seedNetworkedSource();
+  await execute({ sourceInstanceId: 'orders-vpc', restoreTime: 'latest', targetInstanceId: 'orders-vpc-pitr' });
+  expect(await t.settingsOf('orders-vpc-pitr')).toEqual(source);
 });
 
 test('a dry run reports the time, the new instance and its endpoint, and creates nothing', async () => {

@@ -48,6 +48,10 @@ test('restores the newest snapshot into a new instance, waits for it and runs th
   const result = (await handle.result()) as RestoreResult;
   expect(result).toMatchObject({
     dryRun: false,
+    changed: true,
+    verified: true,
+    from: expect.stringMatching(/^instance "orders-prod" \(orders-prod\./),
+    to: expect.stringMatching(/^instance "orders-restored" \(orders-restored\./),
     adopted: false,
     plan: { source: { kind: 'snapshot', snapshotId: 'orders-2026-11-21' }, targetInstanceId: 'orders-restored' },
     instance: {
@@ -138,6 +142,92 @@ test('a bad input fails at once naming the field, and creates nothing', async ()
   expect(failure.type).toBe('InvalidInput');
   expect(failure.message).toBe(
     'rdsSnapshotRestore: invalid input: targetInstanceId: must be an RDS instance identifier: a letter first, then letters, digits and single hyphens, at most 63; maxWaitSeconds: Number must be greater than 0',
+  );
+  expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
+});
+
+test('picks the newest snapshot created before `before`, not one taken after the corruption was detected', async () => {
+  const times = await t.snapshotTimes();
+  const before = times.get('orders-2026-11-21')!; // the second snapshot was taken at the detection
+  const result = (await (
+    await start({ sourceInstanceId: 'orders-prod', targetInstanceId: 'orders-restored', before })
+  ).result()) as RestoreResult;
+  expect(result.plan).toMatchObject({ before, source: { snapshotId: 'orders-2026-11-20' } });
+  expect(result.plan.snapshots?.map((s) => s.snapshotId)).not.toContain('orders-2026-11-21');
+});
+
+test('no snapshot before `before` fails naming the time, and creates nothing', async () => {
+  // moto's automated snapshot, taken when the instance was created, is the oldest.
+  const before = [...(await t.snapshotTimes()).values()].sort()[0]!;
+  const failure = await failureOf({ sourceInstanceId: 'orders-prod', targetInstanceId: 'orders-restored', before });
+  expect(failure.type).toBe('NotFound');
+  expect(failure.message).toBe(
+    `rds: instance "orders-prod" has no available snapshot created before ${before} to restore from`,
+  );
+  expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
+});
+
+test('an explicit snapshot created at or after `before` is refused, and nothing is created', async () => {
+  const times = await t.snapshotTimes();
+  const failure = await failureOf({
+    sourceInstanceId: 'orders-prod',
+    snapshotId: 'orders-2026-11-21',
+    targetInstanceId: 'orders-restored',
+    before: times.get('orders-2026-11-21'),
+  });
+  expect(failure.type).toBe('InvalidInput');
+  expect(failure.nonRetryable).toBe(true);
+  expect(failure.message).toBe(
+    `rds: snapshot "orders-2026-11-21" was created at ${times.get('orders-2026-11-21')}, not before before=${times.get('orders-2026-11-21')} (the corruption's detection: it may hold bad data); give an earlier snapshotId, or a later before if the data was still good then`,
+  );
+  expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
+});
+
+test("the restored instance gets the source's security groups, subnet group, parameter and option group", async () => {
+  const source = await t.seedNetworkedSource();
+  expect(source).toMatchObject({ subnetGroupName: 'orders-private', dbParameterGroupName: 'orders-params' });
+  await (await start({ sourceInstanceId: 'orders-vpc', targetInstanceId: 'orders-vpc-restored' })).result();
+  expect(await t.settingsOf('orders-vpc-restored')).toEqual(source);
+});
+
+test("given settings win over the source's", async () => {
+  const source = await t.seedNetworkedSource();
+  await (
+    await start({
+      sourceInstanceId: 'orders-vpc',
+      targetInstanceId: 'orders-vpc-restored',
+      securityGroupIds: ['sg-0other'],
+    })
+  ).result();
+  expect(await t.settingsOf('orders-vpc-restored')).toEqual({ ...source, securityGroupIds: ['sg-0other'] });
+});
+
+test('a dry run pins the snapshot and the target; the apply restores exactly those, whatever came since', async () => {
+  const plan = (await (await start({ sourceInstanceId: 'orders-prod', dryRun: true })).result()) as RestoreResult;
+  expect(plan).toMatchObject({ dryRun: true, changed: false, verified: false });
+  expect(plan.pin).toEqual({
+    snapshotId: 'orders-2026-11-21',
+    targetInstanceId: expect.stringMatching(/^orders-prod-restored-\d{12}$/),
+  });
+  // A newer snapshot appears while the plan waits for approval; the apply runs later.
+  await t.seedSnapshot('orders-prod', 'orders-2026-11-22');
+  const applied = (await (await start({ sourceInstanceId: 'orders-prod', pin: plan.pin })).result()) as RestoreResult;
+  expect(applied.plan).toMatchObject({
+    source: { snapshotId: 'orders-2026-11-21' },
+    targetInstanceId: plan.pin!.targetInstanceId,
+  });
+  expect((await t.moto.instances()).get(plan.pin!.targetInstanceId)).toBe('available');
+});
+
+test('a pin that contradicts the input is refused naming both, and creates nothing', async () => {
+  const failure = await failureOf({
+    sourceInstanceId: 'orders-prod',
+    targetInstanceId: 'orders-restored',
+    pin: { snapshotId: 'orders-2026-11-20', targetInstanceId: 'orders-other' },
+  });
+  expect(failure.type).toBe('InvalidInput');
+  expect(failure.message).toBe(
+    'rds: pin.targetInstanceId "orders-other" differs from targetInstanceId "orders-restored"',
   );
   expect([...(await t.moto.instances()).keys()]).toEqual(['orders-prod']);
 });

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { isValidInstanceId } from '../rdsRestore.js';
 import type { RestoreResumeState } from '../restoreProgress.js';
-import { dryRun, requestContext, resourceName } from './common.js';
+import { dryRun, procedureControls, requestContext, resourceName } from './common.js';
 
 const instanceId = resourceName.refine(
   isValidInstanceId,
@@ -54,13 +54,43 @@ const verification = z
   })
   .strict();
 
+const isoTime = z.string().datetime({ offset: true });
+const isoTimeWithZone = z.string().refine((v) => isoTime.safeParse(v).success, 'must be an ISO 8601 time with a zone');
+
+/**
+ * What a dry run pins and an apply restores exactly: the data (snapshot or time), the new
+ * instance, and the application's DATABASE_HOST as it was (null: unset) when an app is given.
+ */
+export const rdsRestorePin = z
+  .object({
+    snapshotId: resourceName.optional(),
+    restoreTime: z
+      .string()
+      .refine(
+        (v) => v === 'latest' || isoTime.safeParse(v).success,
+        'must be an ISO 8601 time with a zone, or "latest"',
+      )
+      .optional(),
+    targetInstanceId: instanceId,
+    databaseHost: z.string().nullable().optional(),
+  })
+  .strict();
+
 export const restoreCommonFields = {
   sourceInstanceId: instanceId,
   /** The new instance; `<source>-restored-<yyyymmddhhmm>` of the workflow's start when absent. */
   targetInstanceId: instanceId.optional(),
   instanceClass: resourceName.optional(),
-  securityGroupIds: z.array(resourceName).optional(),
+  // Network and parameter settings: each one absent is copied from the source instance.
+  securityGroupIds: z.array(resourceName).min(1, 'must list at least one security group').optional(),
   subnetGroupName: resourceName.optional(),
+  dbParameterGroupName: resourceName.optional(),
+  optionGroupName: resourceName.optional(),
+  /**
+   * When the corruption was detected (ISO 8601 with a zone): only data from strictly before it is
+   * restored. An incident passes its `detectedAt` unless the procedure input has its own.
+   */
+  before: isoTimeWithZone.optional(),
   app: appSwitch.optional(),
   verify: verification.optional(),
   /** Overall limit of the wait for `available` (default 3 hours). */
@@ -71,6 +101,9 @@ export const restoreCommonFields = {
   pollWindowSeconds: z.number().int().min(0).max(600).default(0),
   dryRun,
   ...requestContext,
+  /** `pin` is the dry run's `pin` (rdsRestorePin); `allowMarkedTarget` is accepted and ignored: a restore overwrites nothing. */
+  ...procedureControls,
+  pin: rdsRestorePin.optional(),
   /** Set by the workflow itself when it continues as new during the wait; not for callers. */
   resume: z.custom<RestoreResumeState>((v) => typeof v === 'object' && v !== null, 'internal').optional(),
 };
@@ -82,8 +115,6 @@ export const rdsSnapshotRestoreInput = z
     snapshotId: resourceName.optional(),
   })
   .strict();
-
-const isoTime = z.string().datetime({ offset: true });
 
 export const rdsPointInTimeRestoreInput = z
   .object({
@@ -98,6 +129,7 @@ export const rdsPointInTimeRestoreInput = z
   })
   .strict();
 
+export type RdsRestorePin = z.infer<typeof rdsRestorePin>;
 export type RdsSnapshotRestoreInput = z.infer<typeof rdsSnapshotRestoreInput>;
 export type RdsPointInTimeRestoreInput = z.infer<typeof rdsPointInTimeRestoreInput>;
 export type RestoreCommonInput = RdsSnapshotRestoreInput | RdsPointInTimeRestoreInput;
