@@ -7,7 +7,7 @@ import { startOrSignalIncident } from '../../src/incidents/startOrSignalIncident
 import { checklistItemSignal, confirmUpdate } from '../../src/workflows/incident/messages.js';
 import { aliasVersion } from '../support/aws.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/httpReceiver.js';
-import { entries, p1Input, status, waitForPhase } from '../support/incident.js';
+import { channelConfig, entries, p1Input, status, waitForPhase } from '../support/incident.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { waitFor } from '../support/ports.js';
 import { workerPool, type WorkerPool } from '../support/processes.js';
@@ -27,6 +27,7 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     AWS_ENDPOINT_URL: moto.endpoint,
+    ...channelConfig(receiver.url),
   });
   workers.start();
 });

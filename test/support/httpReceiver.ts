@@ -7,12 +7,19 @@ export interface ReceivedRequest {
   method: string;
   path: string;
   body: unknown;
+  /** The `x-rollback-service` header our notifications carry, when present. */
+  service?: string;
+  /** Every header, to check that no request carries more than it should. */
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface HttpReceiver {
   url: string;
   requests: ReceivedRequest[];
-  /** POST bodies received on `path`. */
+  /**
+   * POST bodies received on `path`; a notification for service S posted to `/slack` is also
+   * found as `/slack/S`, so each test reads its own incident's messages from a shared channel.
+   */
   posted<T = Record<string, unknown>>(path: string): T[];
   /** The error ratio (0..1) the `/health` endpoint reports. */
   setErrorRatio(ratio: number): void;
@@ -36,7 +43,14 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
       } catch {
         // kept as text
       }
-      requests.push({ method: req.method ?? 'GET', path, body });
+      const service = req.headers['x-rollback-service'];
+      requests.push({
+        method: req.method ?? 'GET',
+        path,
+        body,
+        service: typeof service === 'string' ? service : undefined,
+        headers: req.headers,
+      });
       const status = statuses.get(path) ?? 200;
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(path === '/health' && status === 200 ? JSON.stringify({ errorRatio }) : '{"ok":true}');
@@ -47,7 +61,10 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    posted: <T>(path: string) => requests.filter((r) => r.method === 'POST' && r.path === path).map((r) => r.body as T),
+    posted: <T>(path: string) =>
+      requests
+        .filter((r) => r.method === 'POST' && (r.path === path || `${r.path}/${r.service}` === path))
+        .map((r) => r.body as T),
     setErrorRatio: (ratio) => (errorRatio = ratio),
     answer: (path, status) => statuses.set(path, status),
     close: () =>
