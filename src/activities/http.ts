@@ -79,7 +79,10 @@ export function createHttpActivities(options: { timeoutMs?: number } = {}) {
     const started = performance.now();
     let res: Response;
     try {
-      res = await fetch(source.url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(source.url, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
       throw new Error(`http: ${name} unreachable (${cause})`);
@@ -98,7 +101,11 @@ export function createHttpActivities(options: { timeoutMs?: number } = {}) {
         return { latencyMs: body[key], source: name, detail: `HTTP ${res.status}, ${key} ${body[key]}` };
       }
     }
-    return { latencyMs: Math.round(tookMs), source: name, detail: `HTTP ${res.status}, request took ${Math.round(tookMs)} ms` };
+    return {
+      latencyMs: Math.round(tookMs),
+      source: name,
+      detail: `HTTP ${res.status}, request took ${Math.round(tookMs)} ms`,
+    };
   }
 
   return { probeErrorRate, probeLatency };

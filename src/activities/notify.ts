@@ -45,7 +45,11 @@ export function createNotifyActivities(options: { timeoutMs?: number; channels?:
       res = await fetch(channel.url!, {
         method: 'POST',
         // Receivers may route or de-duplicate by incident; Slack ignores these headers.
-        headers: { 'content-type': 'application/json', 'x-rollback-incident': n.incidentId, 'x-rollback-service': n.service },
+        headers: {
+          'content-type': 'application/json',
+          'x-rollback-incident': n.incidentId,
+          'x-rollback-service': n.service,
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -81,7 +85,6 @@ export function createNotifyActivities(options: { timeoutMs?: number; channels?:
   }
 
   /** The names among `names` this worker cannot deliver to, so an incident fails at its start. */
-  // eslint-disable-next-line @typescript-eslint/require-await
   async function unknownChannels(names: string[]): Promise<string[]> {
     return [...new Set(names)].filter((n) => !directory.has(n));
   }

@@ -95,7 +95,9 @@ async function handle(incident: Incident, decisions: Decisions): Promise<Inciden
     if (Date.now() >= incident.expiresAtMs) return expire(incident);
     // The re-fire guard and an unconfirmed raise turn any rollback into one after confirmation.
     const action =
-      incident.needsPerson && incident.action === 'immediate-rollback' ? 'rollback-after-confirmation' : incident.action;
+      incident.needsPerson && incident.action === 'immediate-rollback'
+        ? 'rollback-after-confirmation'
+        : incident.action;
     switch (action) {
       // P0, complete outage: immediate rollback (< 5 min).
       case 'immediate-rollback':
@@ -170,7 +172,12 @@ async function rollBack(incident: Incident): Promise<IncidentResult> {
   } catch (error) {
     if (!(error instanceof RollbackFailed)) throw error;
     // The fallback ladder (restart, scale, recreate) belongs to the procedures; here, page a human.
-    return failWithPage(incident, 'rollback-failed', error.failureType === 'TargetChanged' ? 'TargetChanged' : 'RollbackFailed', error.message);
+    return failWithPage(
+      incident,
+      'rollback-failed',
+      error.failureType === 'TargetChanged' ? 'TargetChanged' : 'RollbackFailed',
+      error.message,
+    );
   }
 
   const verification = await verifyAfterRollback(incident);
@@ -198,7 +205,10 @@ async function rollBack(incident: Incident): Promise<IncidentResult> {
     'team-notified',
   );
   if (outcome !== 'rolled-back') {
-    incident.escalate(`rolled back, but ${verification.verdict}: ${verification.detail}`, 'a person to look at the service');
+    incident.escalate(
+      `rolled back, but ${verification.verdict}: ${verification.detail}`,
+      'a person to look at the service',
+    );
   }
   incident.tick('rollback-documented', SELF, 'the incident timeline records every step with who and when');
   // The follow-ups carry the checklist on, so they start once the announcements have landed.

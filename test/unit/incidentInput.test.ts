@@ -65,7 +65,10 @@ test('defaults: log channel, 5-minute confirmation with "escalate"; P3 needs no 
 
 test('an explicit severity wins over milder signals, never over worse ones; thresholds are overridable', () => {
   expect(classifyIncident({ severity: 'P0', errorRatePct: 0.1 }).severity).toBe('P0');
-  expect(classifyIncident({ severity: 'P3', outage: true })).toMatchObject({ severity: 'P0', action: 'immediate-rollback' });
+  expect(classifyIncident({ severity: 'P3', outage: true })).toMatchObject({
+    severity: 'P0',
+    action: 'immediate-rollback',
+  });
   expect(classifyIncident({ errorRatePct: 3 }).severity).toBe('P2');
   expect(classifyIncident({ errorRatePct: 3 }, { errorGapSeverity: 'P1' }).severity).toBe('P1');
   expect(classifyIncident({ latencyDegradationPct: 80 }).action).toBe('rollback-after-investigation');
@@ -76,7 +79,7 @@ test('every procedure type is a workflow the worker serves', () => {
   for (const type of PROCEDURE_TYPES) expect(index).toMatch(new RegExp(`export \\{ ${type} \\}`));
 });
 
-test('targets are type and target only, never the input\'s data (defect 10); outcomes come from the contract', () => {
+test("targets are type and target only, never the input's data (defect 10); outcomes come from the contract", () => {
   expect(describeTarget({ type: 'lambdaAliasRollback', input: { functionName: 'checkout-api', reason: 'x' } })).toBe(
     'lambdaAliasRollback checkout-api:production',
   );

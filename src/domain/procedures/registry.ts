@@ -101,7 +101,8 @@ export function procedureInputErrors(procedures: readonly ProcedureRef[]): strin
       }
     }
     const parsed = procedureEntry(procedure.type).schema.safeParse(procedure.input);
-    if (!parsed.success) for (const issue of parsed.error.issues) errors.push(`${pathOf(index, issue)}: ${issue.message}`);
+    if (!parsed.success)
+      for (const issue of parsed.error.issues) errors.push(`${pathOf(index, issue)}: ${issue.message}`);
   });
   return errors;
 }

@@ -73,7 +73,11 @@ export const incidentRollbackInput = z
     /** Unanswered escalations are paged again this often. */
     repageMinutes: z.number().positive().default(5),
     /** The whole incident's limit: it closes `expired` (and pages) when nobody finished it by then. */
-    maxDurationHours: z.number().positive().max(24 * 30).default(24),
+    maxDurationHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24),
     /** Whether `requestedBy` may confirm the rollback they asked for. */
     allowSelfApproval: z.boolean().default(false),
     notify: z

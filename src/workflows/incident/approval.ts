@@ -62,7 +62,10 @@ export type InvestigationOutcome = 'rollback' | 'no-rollback' | 'aborted' | 'sev
 
 export async function waitForInvestigation(incident: Incident, decisions: Decisions): Promise<InvestigationOutcome> {
   const { timeoutMinutes, onTimeout } = incident.input.investigation;
-  incident.enter('awaiting-investigation', `waiting for investigationResult { rollback, by, notes } (${timeoutMinutes} min: ${onTimeout})`);
+  incident.enter(
+    'awaiting-investigation',
+    `waiting for investigationResult { rollback, by, notes } (${timeoutMinutes} min: ${onTimeout})`,
+  );
   incident.announce(
     'investigation-request',
     renderInvestigationRequest(incident.header, incident.input.reason, incident.deadlineIso() ?? 'none'),

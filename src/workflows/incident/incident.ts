@@ -220,7 +220,7 @@ export class Incident {
     const toLimit = this.expiresAtMs - Date.now();
     const bound = timeoutMs === undefined ? toLimit : Math.min(timeoutMs, toLimit);
     if (!(await condition(ended, Math.max(bound, 1)))) {
-      return timeoutMs !== undefined && timeoutMs <= toLimit ? 'timeout' : 'expired';
+      return timeoutMs !== undefined && timeoutMs < toLimit ? 'timeout' : 'expired';
     }
     if (this.abortedBy !== undefined) return 'aborted';
     if (this.revision !== revision) return 'severity-changed';

@@ -4,11 +4,7 @@
 // (P0), as is a reading of 100% errors. Otherwise it closes quietly.
 import { describeErrorRateSource } from '../../domain/incident/channels.js';
 import { round } from '../../domain/incident/announcements.js';
-import {
-  classifyIncident,
-  type ErrorRateSource,
-  type LatencySource,
-} from '../../domain/schemas/incidentRollback.js';
+import { classifyIncident, type ErrorRateSource, type LatencySource } from '../../domain/schemas/incidentRollback.js';
 import { probes } from './activities.js';
 import type { Incident } from './incident.js';
 import { reason } from './notifier.js';
@@ -51,7 +47,10 @@ export async function monitorErrorRate(incident: Incident): Promise<MonitoringOu
       const latencyMs = await readLatency(incident, monitoring.latency);
       if (latencyMs !== undefined) {
         const degradation = ((latencyMs - monitoring.latency.thresholdMs) / monitoring.latency.thresholdMs) * 100;
-        const reading = classifyIncident({ latencyDegradationPct: Math.max(0, degradation) }, incident.input.thresholds);
+        const reading = classifyIncident(
+          { latencyDegradationPct: Math.max(0, degradation) },
+          incident.input.thresholds,
+        );
         const why = `latency ${round(latencyMs)} ms, ${round(degradation)}% over ${monitoring.latency.thresholdMs} ms`;
         if (incident.raise(reading, 'latency monitor', why)) return 'escalated';
       }

@@ -4,7 +4,13 @@
 // one after the other, with parent close policy ABANDON: terminating the incident must not kill
 // a rollback half done (a Deployment mid-rollout, an alias half moved). Then the service's own
 // readings decide whether the rollback worked.
-import { ActivityFailure, ApplicationFailure, ChildWorkflowFailure, executeChild, ParentClosePolicy } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  executeChild,
+  ParentClosePolicy,
+} from '@temporalio/workflow';
 import { DEFAULT_THRESHOLDS } from '../../domain/decisionMatrix.js';
 import { round } from '../../domain/incident/announcements.js';
 import { contractOf, reportsVerified } from '../../domain/incident/procedures.js';
@@ -69,9 +75,18 @@ export async function planProcedures(incident: Incident): Promise<void> {
         args: [{ ...childInput(incident, procedure), dryRun: true }],
       });
       const c = contractOf(result);
-      const plan: ProcedurePlan = { from: c.from, to: c.to, message: c.message, lastRollback: c.lastRollback, pin: c.pin };
+      const plan: ProcedurePlan = {
+        from: c.from,
+        to: c.to,
+        message: c.message,
+        lastRollback: c.lastRollback,
+        pin: c.pin,
+      };
       Object.assign(run, { status: 'planned', plan });
-      incident.record('procedure-planned', `${run.target}: ${c.from ?? '?'} -> ${c.to ?? '?'}${c.message ? ` (${c.message})` : ''}`);
+      incident.record(
+        'procedure-planned',
+        `${run.target}: ${c.from ?? '?'} -> ${c.to ?? '?'}${c.message ? ` (${c.message})` : ''}`,
+      );
     } catch (error) {
       Object.assign(run, { status: 'failed', error: reason(error) });
       incident.record('procedure-failed', `${run.target}: plan failed: ${run.error}`);
@@ -117,7 +132,12 @@ export async function runProcedures(incident: Incident): Promise<void> {
       );
     } catch (error) {
       const type = failureTypeOf(error);
-      Object.assign(run, { status: 'failed', finishedAt: new Date().toISOString(), error: reason(error), awaiting: undefined });
+      Object.assign(run, {
+        status: 'failed',
+        finishedAt: new Date().toISOString(),
+        error: reason(error),
+        awaiting: undefined,
+      });
       incident.record('procedure-failed', `${run.target} failed (${type}): ${run.error}`);
       const why =
         type === 'TargetChanged'
@@ -173,7 +193,10 @@ export async function verifyAfterRollback(incident: Incident): Promise<Verificat
             .filter(Boolean)
             .join(' '),
     );
-    const limits = [source ? `errors < ${minor}%` : undefined, latency ? `latency < ${latency.thresholdMs} ms` : undefined]
+    const limits = [
+      source ? `errors < ${minor}%` : undefined,
+      latency ? `latency < ${latency.thresholdMs} ms` : undefined,
+    ]
       .filter(Boolean)
       .join(', ');
     if (streak >= healthyReadings) {
@@ -193,7 +216,11 @@ export async function verifyAfterRollback(incident: Incident): Promise<Verificat
     }
     const waited = await incident.waitFor(() => false, intervalMinutes * MINUTE);
     if (waited === 'expired') {
-      return { verdict: readable === 0 ? 'unverified' : 'unhealthy', detail: `incident limit reached (${seen.join(', ')})`, ...last };
+      return {
+        verdict: readable === 0 ? 'unverified' : 'unhealthy',
+        detail: `incident limit reached (${seen.join(', ')})`,
+        ...last,
+      };
     }
   }
 }
