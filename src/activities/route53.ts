@@ -1,5 +1,5 @@
-// Everything that talks to Route53: read a record set, UPSERT it (a no-op when it already holds
-// the values), and wait for the change to be INSYNC.
+// Everything that talks to Route53: read a record set, replace it only if it still holds the
+// planned values (a no-op when it already holds the new ones), and wait for the change to be INSYNC.
 import {
   ChangeResourceRecordSetsCommand,
   GetChangeCommand,
@@ -8,11 +8,21 @@ import {
   type RRType,
 } from '@aws-sdk/client-route-53';
 import { log } from '@temporalio/activity';
-import { fqdn, sameRecordValues, type RecordSet, type RecordRef } from '../domain/route53Records.js';
-import { fromAwsError } from './failures.js';
+import {
+  describeRecord,
+  fqdn,
+  sameRecord,
+  type RecordRef,
+  type RecordSet,
+  type RecordValues,
+} from '../domain/route53Records.js';
+import { fromAwsError, nonRetryable } from './failures.js';
 import { pollUntil } from './waiting.js';
 
-export interface UpsertResult {
+/** Route53's answers to a batch whose DELETE or CREATE no longer matches the zone. */
+const REJECTED_BATCH = new Set(['InvalidChangeBatch', 'InvalidInput']);
+
+export interface ChangeResult {
   changed: boolean;
   changeId?: string;
   message: string;
@@ -45,38 +55,69 @@ export function createRoute53Activities(client: Route53Client) {
     }
   }
 
-  async function upsertRecordSet(record: RecordSet & { ttl: number }): Promise<UpsertResult> {
-    const current = await getRecordSet(record);
-    if (current && current.ttl === record.ttl && sameRecordValues(record.type, current.values, record.values)) {
-      const message = `${context(record)} already ${record.values.join(', ')} (TTL ${record.ttl}); nothing to change`;
+  /**
+   * Replaces the record set `from` with `to`, only if it still holds `from` (TargetChanged
+   * otherwise). Route53 has no conditional UPSERT, so an existing record is replaced by one
+   * change batch of DELETE (its exact current values) and CREATE: a concurrent change between our
+   * read and the batch makes the DELETE (or the CREATE of an absent record) fail, and the whole
+   * batch with it. A record already at `to` is a no-op, so a retry after success succeeds.
+   */
+  async function replaceRecordSet(
+    change: RecordRef & { from: RecordValues | null; to: RecordValues & { ttl: number } },
+  ): Promise<ChangeResult> {
+    const describe = (v: RecordValues | null | undefined) => describeRecord(change.type, v);
+    const current = await getRecordSet(change);
+    if (sameRecord(change.type, current, change.to)) {
+      const message = `${context(change)} already ${describe(change.to)}; nothing to change`;
       log.info(message);
       return { changed: false, message };
     }
+    const moved = (now: RecordValues | undefined) =>
+      nonRetryable(
+        'TargetChanged',
+        `${context(change)} holds ${describe(now)}, not the planned ${describe(change.from)}; plan again`,
+      );
+    if (current && current.ttl === undefined) {
+      throw nonRetryable(
+        'InvalidInput',
+        `${context(change)} is an alias record; only value records can be rolled back`,
+      );
+    }
+    if (!sameRecord(change.type, current, change.from)) throw moved(current);
+    const recordSet = (v: RecordValues) => ({
+      Name: fqdn(change.name),
+      Type: change.type as RRType,
+      TTL: v.ttl,
+      ResourceRecords: v.values.map((Value) => ({ Value })),
+    });
     try {
       const out = await client.send(
         new ChangeResourceRecordSetsCommand({
-          HostedZoneId: record.hostedZoneId,
+          HostedZoneId: change.hostedZoneId,
           ChangeBatch: {
             Comment: 'rollback-orchestrator: route53RecordRollback',
             Changes: [
-              {
-                Action: 'UPSERT',
-                ResourceRecordSet: {
-                  Name: fqdn(record.name),
-                  Type: record.type as RRType,
-                  TTL: record.ttl,
-                  ResourceRecords: record.values.map((Value) => ({ Value })),
-                },
-              },
+              ...(current ? [{ Action: 'DELETE' as const, ResourceRecordSet: recordSet(current) }] : []),
+              { Action: 'CREATE' as const, ResourceRecordSet: recordSet(change.to) },
             ],
           },
         }),
       );
-      const message = `${context(record)} set to ${record.values.join(', ')} (TTL ${record.ttl})`;
+      const message = `${context(change)} changed from ${describe(current)} to ${describe(change.to)}`;
       log.info(message);
       return { changed: true, changeId: out.ChangeInfo?.Id, message };
     } catch (error) {
-      throw fromAwsError(error, context(record));
+      // A rejected batch is decided by what the record holds now, not by the error's text.
+      if (REJECTED_BATCH.has((error as { name?: string }).name ?? '')) {
+        const now = await getRecordSet(change);
+        if (sameRecord(change.type, now, change.to)) {
+          const message = `${context(change)} already ${describe(change.to)}; nothing to change`;
+          log.info(message);
+          return { changed: false, message };
+        }
+        if (!sameRecord(change.type, now, current)) throw moved(now);
+      }
+      throw fromAwsError(error, context(change));
     }
   }
 
@@ -103,7 +144,7 @@ export function createRoute53Activities(client: Route53Client) {
     return { status };
   }
 
-  return { getRecordSet, upsertRecordSet, waitForChangeInSync };
+  return { getRecordSet, replaceRecordSet, waitForChangeInSync };
 }
 
 export type Route53Activities = ReturnType<typeof createRoute53Activities>;

@@ -15,6 +15,28 @@ export interface RecordSet extends RecordRef {
   values: string[];
 }
 
+/** Values and TTL of a record set, as a plan pins them. */
+export interface RecordValues {
+  values: string[];
+  ttl?: number;
+}
+
+/** "A 192.0.2.10, 192.0.2.11 (ttl 300)", or "no A record" for a record that does not exist. */
+export function describeRecord(type: RollbackRecordType, record: RecordValues | null | undefined): string {
+  if (!record) return `no ${type} record`;
+  return `${type} ${record.values.join(', ')} (ttl ${record.ttl ?? 'none'})`;
+}
+
+/** Two states of one record set are the same: both absent, or same TTL and values. */
+export function sameRecord(
+  type: RollbackRecordType,
+  a: RecordValues | null | undefined,
+  b: RecordValues | null | undefined,
+): boolean {
+  if (!a || !b) return !a && !b;
+  return a.ttl === b.ttl && sameRecordValues(type, a.values, b.values);
+}
+
 export function fqdn(name: string): string {
   const lower = name.trim().toLowerCase();
   return lower.endsWith('.') ? lower : `${lower}.`;

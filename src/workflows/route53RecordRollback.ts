@@ -1,9 +1,12 @@
-// Runbook "Route53 Rollback": read the current record set, UPSERT the previous value, wait for the
-// change to propagate (INSYNC), read it back to verify.
+// Runbook "Route53 Rollback": read the current record set, replace it with the previous value,
+// wait for the change to propagate (INSYNC), read it back to verify. Plan, pin, apply
+// (src/domain/procedures/contract.ts): the dry run pins the record as found and the destination;
+// the apply changes the record only while it still holds the pinned values.
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { fqdn, sameRecordValues } from '../domain/route53Records.js';
-import { route53RecordRollbackInput } from '../domain/schemas/route53RecordRollback.js';
+import type { ProcedureResult } from '../domain/procedures/contract.js';
+import { describeRecord, fqdn, sameRecord, type RecordValues } from '../domain/route53Records.js';
+import { route53RecordRollbackInput, type Route53RecordPin } from '../domain/schemas/route53RecordRollback.js';
 import { cloudApiCall, heartbeatingWait } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
@@ -14,34 +17,43 @@ const propagation = proxyActivities<Activities>(heartbeatingWait);
 /** The runbook's change batch TTL, for a record that does not exist any more. */
 const DEFAULT_TTL = 300;
 
-export interface RecordValues {
-  values: string[];
-  ttl?: number;
-}
+export type { RecordValues };
 
-export interface Route53RecordRollbackResult {
+export interface Route53RecordRollbackResult extends ProcedureResult {
   hostedZoneId: string;
   name: string;
   type: string;
-  from?: RecordValues;
-  to: RecordValues;
-  dryRun: boolean;
-  changed: boolean;
-  verified: boolean;
-  message: string;
+  /** The record set rolled back from; absent when the record did not exist. */
+  fromRecord?: RecordValues;
+  toRecord: RecordValues & { ttl: number };
+  pin: Route53RecordPin;
 }
 
 export async function route53RecordRollback(rawInput: unknown): Promise<Route53RecordRollbackResult> {
   return asProcedure(async () => {
     const input = parseInput(route53RecordRollbackInput, rawInput, 'route53RecordRollback');
     const ref = { hostedZoneId: input.hostedZoneId, name: fqdn(input.name), type: input.type };
+    const describe = (v: RecordValues | null | undefined) => describeRecord(ref.type, v);
 
-    // 1. Get the current record set.
-    const current = await route53.getRecordSet(ref);
-    const from = current && { values: current.values, ttl: current.ttl };
-    const to = { values: input.previousValues, ttl: input.ttl ?? current?.ttl ?? DEFAULT_TTL };
-    const plan = { ...ref, from, to };
-    const describe = (v?: RecordValues) => (v ? `${v.values.join(', ')} (TTL ${v.ttl})` : '(no record)');
+    // 1. Get the current record set (and, for a pinned apply, check it is still as planned).
+    const found = await route53.getRecordSet(ref);
+    const current = found ? { values: found.values, ...(found.ttl !== undefined ? { ttl: found.ttl } : {}) } : null;
+    if (input.pin && !sameRecord(ref.type, current, input.pin.from) && !sameRecord(ref.type, current, input.pin.to)) {
+      throw procedureFailure(
+        'TargetChanged',
+        `route53: record ${ref.name} ${ref.type} in zone "${ref.hostedZoneId}" holds ${describe(current)}, not the planned ${describe(input.pin.from)}; plan again`,
+      );
+    }
+    const from = input.pin ? input.pin.from : current && { values: current.values, ttl: current.ttl ?? DEFAULT_TTL };
+    const to = input.pin?.to ?? { values: input.previousValues, ttl: input.ttl ?? current?.ttl ?? DEFAULT_TTL };
+    const plan = {
+      ...ref,
+      ...(from ? { fromRecord: from } : {}),
+      toRecord: to,
+      from: describe(from),
+      to: describe(to),
+      pin: { from, to },
+    };
 
     if (input.dryRun) {
       const message = `dry run: would change ${ref.name} ${ref.type} from ${describe(from)} to ${describe(to)}`;
@@ -49,8 +61,8 @@ export async function route53RecordRollback(rawInput: unknown): Promise<Route53R
       return { ...plan, dryRun: true, changed: false, verified: false, message };
     }
 
-    // 2. Apply the change batch (UPSERT of the previous value).
-    const change = await route53.upsertRecordSet({ ...ref, values: to.values, ttl: to.ttl });
+    // 2. Apply the change batch: DELETE the pinned values and CREATE the previous ones, atomically.
+    const change = await route53.replaceRecordSet({ ...ref, from: input.pin ? from : current, to });
 
     // 3. Wait for propagation.
     if (change.changeId)
@@ -58,10 +70,10 @@ export async function route53RecordRollback(rawInput: unknown): Promise<Route53R
 
     // 4. Verify by reading the record set back.
     const after = await route53.getRecordSet(ref);
-    if (!after || after.ttl !== to.ttl || !sameRecordValues(ref.type, after.values, to.values)) {
+    if (!sameRecord(ref.type, after, to)) {
       throw procedureFailure(
         'VerificationFailed',
-        `route53: record ${ref.name} ${ref.type} reads ${describe(after && { values: after.values, ttl: after.ttl })}, expected ${describe(to)}`,
+        `route53: record ${ref.name} ${ref.type} reads ${describe(after)}, expected ${describe(to)}`,
       );
     }
     return { ...plan, dryRun: false, changed: change.changed, verified: true, message: change.message };

@@ -22,7 +22,7 @@ describe('lambdaAliasRollback input', () => {
     const parsed = parseWith(lambdaAliasRollbackInput, { functionName: 'checkout', toVersion: 2 });
     expect(parsed).toEqual({
       ok: true,
-      value: { functionName: 'checkout', alias: 'production', toVersion: '2', dryRun: false },
+      value: { functionName: 'checkout', alias: 'production', toVersion: '2', dryRun: false, allowMarkedTarget: false },
     });
   });
   test('a missing functionName is named', () => {

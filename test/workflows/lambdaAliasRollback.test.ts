@@ -44,7 +44,17 @@ async function failureOf(input: unknown): Promise<ApplicationFailure> {
 
 test('rolls the alias back to the previous version and verifies it', async () => {
   const result = await execute({ functionName: 'checkout-api' });
-  expect(result).toMatchObject({ fromVersion: '3', toVersion: '2', changed: true, verified: true, dryRun: false });
+  expect(result).toMatchObject({
+    fromVersion: '3',
+    toVersion: '2',
+    from: 'version 3',
+    to: 'version 2',
+    changed: true,
+    verified: true,
+    dryRun: false,
+    message: 'alias "production" of "checkout-api" moved from version 3 to 2',
+    lastRollback: { from: 'version 3', by: `lambda-${n}` },
+  });
   expect(await aliasVersion(moto, 'checkout-api')).toBe('2');
 });
 
@@ -63,9 +73,19 @@ test('a given version the alias already points at is a no-op that says so', asyn
   });
 });
 
-test('dry run reports the plan and changes nothing', async () => {
+test('dry run reports the plan and its pin, and changes nothing', async () => {
   const result = await execute({ functionName: 'checkout-api', dryRun: true });
-  expect(result).toMatchObject({ dryRun: true, changed: false, fromVersion: '3', toVersion: '2' });
+  expect(result).toMatchObject({
+    dryRun: true,
+    changed: false,
+    verified: false,
+    fromVersion: '3',
+    toVersion: '2',
+    from: 'version 3',
+    to: 'version 2',
+    pin: { fromVersion: '3', toVersion: '2' },
+  });
+  expect(result.lastRollback).toBeUndefined();
   expect(result.message).toContain('would move alias "production" of "checkout-api" from version 3 to 2');
   expect(await aliasVersion(moto, 'checkout-api')).toBe('3');
 });
@@ -96,4 +116,79 @@ test('a function that does not exist fails non-retryably with its name', async (
   const failure = await failureOf({ functionName: 'payments-api' });
   expect(failure.type).toBe('NotFound');
   expect(failure.message).toContain('"payments-api"');
+});
+
+describe('rollback guard', () => {
+  test('re-running the rollback does not walk the alias further back onto a marked version', async () => {
+    await execute({ functionName: 'checkout-api' });
+    const failure = await failureOf({ functionName: 'checkout-api', toVersion: 3 });
+    expect(failure).toMatchObject({ type: 'MarkedTarget', nonRetryable: true });
+    expect(failure.message).toContain('version 3 of function "checkout-api" was rolled back from');
+    expect(failure.message).toContain('tag rollback-orchestrator.io/rolled-back-from.production=versions=3 at=');
+    expect(failure.message).toContain('allowMarkedTarget');
+    expect(await aliasVersion(moto, 'checkout-api')).toBe('2');
+  });
+
+  test('the plan of a move onto a marked version is refused already', async () => {
+    await execute({ functionName: 'checkout-api' });
+    const failure = await failureOf({ functionName: 'checkout-api', toVersion: 3, dryRun: true });
+    expect(failure).toMatchObject({ type: 'MarkedTarget', nonRetryable: true });
+  });
+
+  test('allowMarkedTarget moves onto a marked version', async () => {
+    await execute({ functionName: 'checkout-api' });
+    const result = await execute({ functionName: 'checkout-api', toVersion: 3, allowMarkedTarget: true });
+    expect(result).toMatchObject({ fromVersion: '2', toVersion: '3', changed: true, verified: true });
+    expect(await aliasVersion(moto, 'checkout-api')).toBe('3');
+  });
+
+  test('the plan after a rollback reports it as lastRollback', async () => {
+    const rollback = await execute({ functionName: 'checkout-api' });
+    const plan = await execute({ functionName: 'checkout-api', dryRun: true });
+    expect(plan.lastRollback).toEqual({ at: expect.any(String), from: 'version 3', by: `lambda-${n - 1}` });
+    expect(plan.lastRollback).toEqual(rollback.lastRollback);
+    expect(Date.parse(plan.lastRollback!.at)).not.toBeNaN();
+  });
+
+  test('the automatic choice skips a version the alias was rolled back from', async () => {
+    await seedLambdaFunction(moto, 'search-api', { versionCount: 4 });
+    await execute({ functionName: 'search-api', toVersion: 3 }); // 4 -> 3: 4 is marked
+    await execute({ functionName: 'search-api', toVersion: 4, allowMarkedTarget: true }); // 3 -> 4: 3 is marked
+    const result = await execute({ functionName: 'search-api' });
+    expect(result).toMatchObject({ fromVersion: '4', toVersion: '2' });
+  });
+});
+
+describe('plan, pin, apply', () => {
+  test("an apply with the plan's pin moves to exactly the pinned version", async () => {
+    const plan = await execute({ functionName: 'checkout-api', dryRun: true });
+    const result = await execute({ functionName: 'checkout-api', pin: plan.pin });
+    expect(result).toMatchObject({ fromVersion: '3', toVersion: '2', changed: true, verified: true });
+    expect(await aliasVersion(moto, 'checkout-api')).toBe('2');
+  });
+
+  test('an apply whose alias moved since the plan fails with TargetChanged and changes nothing', async () => {
+    const plan = await execute({ functionName: 'checkout-api', dryRun: true });
+    await execute({ functionName: 'checkout-api', toVersion: 1 });
+    const failure = await failureOf({ functionName: 'checkout-api', pin: plan.pin });
+    expect(failure).toMatchObject({ type: 'TargetChanged', nonRetryable: true });
+    expect(failure.message).toContain('points at version 1, not the planned version 3 (plan: 3 to 2)');
+    expect(await aliasVersion(moto, 'checkout-api')).toBe('1');
+  });
+
+  test('a pinned apply never re-chooses "previous": a second apply of the same pin changes nothing', async () => {
+    const plan = await execute({ functionName: 'checkout-api', dryRun: true });
+    const first = await execute({ functionName: 'checkout-api', pin: plan.pin });
+    const again = await execute({ functionName: 'checkout-api', pin: plan.pin });
+    expect(again).toMatchObject({ changed: false, verified: true, toVersion: '2' });
+    expect(again.lastRollback).toEqual(first.lastRollback);
+    expect(await aliasVersion(moto, 'checkout-api')).toBe('2');
+  });
+
+  test('a pin that is not a plan is refused, naming the field', async () => {
+    const failure = await failureOf({ functionName: 'checkout-api', pin: { fromVersion: '3' } });
+    expect(failure.type).toBe('InvalidInput');
+    expect(failure.message).toBe('lambdaAliasRollback: invalid input: pin.toVersion: Required');
+    expect(await aliasVersion(moto, 'checkout-api')).toBe('3');
+  });
 });
