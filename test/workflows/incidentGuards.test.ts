@@ -4,6 +4,7 @@
 // stated severity hide an outage, decides "restored" from readings, bounds every wait and keeps
 // paging, checks every human input against its approvers, and keeps webhook URLs out of its
 // history.
+import { LambdaClient, UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -44,6 +45,76 @@ const pages = (fn: string, kind: string) =>
   h.receiver.posted<{ kind: string; text: string }>(`/escalation/${fn}`).filter((m) => m.kind === kind);
 const slackTexts = (fn: string) => h.receiver.posted<{ text: string }>(`/slack/${fn}`).map((m) => m.text);
 
+describe('defect 1: a re-fired alert does not roll the rollback back', () => {
+  test('the same P0 incident started again asks a person and pages, changing nothing', async () => {
+    const fn = await h.seedFunction();
+    // The time-skipping server may jump to the first incident's follow-up timer (1 hour) before
+    // the second one starts, so the window is wider than that jump; the rule is the same.
+    const input = p1Input(h.receiver.url, fn, { errorRatePct: undefined, outage: true, refireWindowMinutes: 180 });
+    const first = await h.start(input, `refire-${fn}`);
+    expect(await first.result()).toMatchObject({ outcome: 'rolled-back' });
+    expect(await aliasVersion(h.moto, fn)).toBe('2');
+
+    const again = await h.start({ ...input, confirmation: { onTimeout: 'rollback' } }, `refire-${fn}`);
+    const waiting = await waitForPhase(again, 'awaiting-confirmation');
+    expect(waiting.severity).toBe('P0');
+    expect(waiting.refire).toMatch(
+      new RegExp(`^lambdaAliasRollback ${fn}:production was rolled back at .+ \\(from version 3.*\\), still failing$`),
+    );
+    expect(waiting.procedures[0]!.plan).toMatchObject({ from: 'version 2', to: 'version 1' });
+    expect(await aliasVersion(h.moto, fn)).toBe('2');
+    const paged = pages(fn, 'escalation').filter((m) => m.text.includes('still failing'));
+    expect(paged).toHaveLength(1);
+    const request = h.receiver
+      .posted<{ text: string }>(`/slack/${fn}`)
+      .map((m) => m.text)
+      .filter((t) => t.startsWith('*🟠 ROLLBACK NEEDS CONFIRMATION*'))
+      .at(-1)!;
+    expect(request).toContain(`- lambdaAliasRollback ${fn}:production: version 2 -> version 1`);
+    expect(request).toContain('*Already rolled back:*');
+
+    // Even the "rollback" no-answer policy does not act on a re-fired alert.
+    await h.env.sleep(5 * MIN + 1000);
+    expect((await status(again)).phase).toBe('awaiting-confirmation');
+    await again.signal(abortSignal, { by: 'ic-alice', reason: 'investigating release 2 instead' });
+    expect(await again.result()).toMatchObject({ outcome: 'aborted' });
+    expect(await aliasVersion(h.moto, fn)).toBe('2');
+  });
+
+  test('the P1 confirmation request and status carry the plan; the apply moves exactly the planned versions', async () => {
+    const fn = await h.seedFunction();
+    const handle = await h.start(p1Input(h.receiver.url, fn, { confirmation: { onTimeout: 'rollback' } }));
+    const waiting = await waitForPhase(handle, 'awaiting-confirmation');
+    expect(waiting.procedures[0]).toMatchObject({
+      status: 'planned',
+      plan: { from: 'version 3', to: 'version 2', pin: { fromVersion: '3', toVersion: '2' } },
+    });
+    expect(waiting.refire).toBeUndefined();
+    const result: IncidentResult = await handle.result();
+    expect(result).toMatchObject({ outcome: 'rolled-back' });
+    expect(contractTo(result)).toBe('version 2');
+  });
+});
+
+test('a target moved by hand after the plan fails the apply with TargetChanged, pages, and moves nothing', async () => {
+  const fn = await h.seedFunction();
+  const handle = await h.start(p1Input(h.receiver.url, fn));
+  await waitForPhase(handle, 'awaiting-confirmation');
+  // Someone deploys version 1 by hand while the approver reads the plan (3 -> 2).
+  const client = new LambdaClient({ endpoint: h.moto.endpoint, region: h.moto.region });
+  await client.send(new UpdateAliasCommand({ FunctionName: fn, Name: 'production', FunctionVersion: '1' }));
+  client.destroy();
+  await handle.executeUpdate(confirmUpdate, { args: [{ by: 'bob' }] });
+  const cause = await failure(handle.result());
+  expect(cause.type).toBe('TargetChanged');
+  expect(cause.message).toContain(`lambdaAliasRollback ${fn}:production changed since it was planned`);
+  expect(await aliasVersion(h.moto, fn)).toBe('1');
+  expect((await status(handle)).phase).toBe('rollback-failed');
+  expect(pages(fn, 'rollback-failed')).toHaveLength(1);
+});
+
+const contractTo = (r: IncidentResult) => (r.procedures[0]!.result as { to?: string } | undefined)?.to;
+
 describe('defect 6: inputs are checked before anything is announced; a dry run is never a rollback', () => {
   test('a bad procedure input fails at once, naming its path, with nothing announced or changed', async () => {
     const fn = await h.seedFunction();
@@ -82,6 +153,7 @@ describe('defect 6: inputs are checked before anything is announced; a dry run i
     const result: IncidentResult = await handle.result();
     expect(result).toMatchObject({ severity: 'P0', outcome: 'dry-run' });
     expect(result.procedures[0]).toMatchObject({ status: 'planned', target: `lambdaAliasRollback ${fn}:production` });
+    expect(result.procedures[0]!.plan).toMatchObject({ from: 'version 3', to: 'version 2' });
     expect(result.procedures[0]!.plan?.message).toContain('from version 3 to 2');
     expect(await aliasVersion(h.moto, fn)).toBe('3');
     expect(await entries(handle, 'procedure-started')).toHaveLength(0);

@@ -37,7 +37,9 @@ test('P0 rolls back at once, announces in progress and complete, and leaves the 
   const slack = h.receiver.posted<{ text: string }>(`/slack/${fn}`).map((m) => m.text);
   expect(slack.some((t) => t.startsWith('*🔴 ROLLBACK IN PROGRESS*'))).toBe(true);
   expect(
-    slack.some((t) => t.startsWith('*✅ ROLLBACK COMPLETE*') && t.includes(`lambdaAliasRollback ${fn}:production: `)),
+    slack.some(
+      (t) => t.startsWith('*✅ ROLLBACK COMPLETE*') && t.includes(`lambdaAliasRollback ${fn}:production: version 2`),
+    ),
   ).toBe(true);
   expect(await entries(handle, 'confirmed')).toHaveLength(0);
   const followUps = h.env.client.workflow.getHandle(result.followUpsWorkflowId!);
