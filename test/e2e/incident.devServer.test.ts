@@ -23,6 +23,7 @@ beforeAll(async () => {
   [env, moto, receiver] = await Promise.all([startDevServer(), startMoto(), startHttpReceiver()]);
   await seedLambdaFunction(moto, 'orders-api');
   await seedLambdaFunction(moto, 'payments-api');
+  await seedLambdaFunction(moto, 'inventory-api');
   workers = workerPool({
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
@@ -62,6 +63,19 @@ test('the search attributes stay current: a P0 past its deadline is listed as P0
     RollbackPhase: ['rolled-back'],
     SlaBreached: [true],
   });
+  expect(await aliasVersion(moto, 'orders-api')).toBe('2');
+
+  // The alert fires again: the second incident sees the fresh rollback mark and pages instead.
+  const again = await startOrSignalIncident(
+    env.client,
+    p1Input(receiver.url, 'orders-api', { errorRatePct: undefined, outage: true }),
+    { taskQueue },
+  );
+  const waiting = await waitForPhase(again, 'awaiting-confirmation');
+  expect(waiting.refire).toContain('lambdaAliasRollback orders-api:production was rolled back at');
+  expect(await aliasVersion(moto, 'orders-api')).toBe('2');
+  await again.signal('abort', { by: 'ic-alice', reason: 'looking at release 2' });
+  expect(await again.result()).toMatchObject({ outcome: 'aborted' });
   expect(await aliasVersion(moto, 'orders-api')).toBe('2');
 });
 
