@@ -56,7 +56,9 @@ export function childInput(incident: Incident, procedure: ProcedureRef): Record<
     const fallbacks = (input.fallbacks ?? {}) as Record<string, unknown>;
     if (fallbacks.confirmationTimeoutSeconds === undefined) {
       const left = Math.floor((incident.expiresAtMs - Date.now()) / 1000);
-      input = { ...input, fallbacks: { ...fallbacks, confirmationTimeoutSeconds: Math.max(60, Math.min(900, left)) } };
+      const seconds = Math.max(60, Math.min(900, left));
+      const withTimeout = { ...input, fallbacks: { ...fallbacks, confirmationTimeoutSeconds: seconds } };
+      if (accepts(procedure.type, withTimeout)) input = withTimeout;
     }
   }
   return input;
