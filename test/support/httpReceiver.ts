@@ -23,6 +23,8 @@ export interface HttpReceiver {
   posted<T = Record<string, unknown>>(path: string): T[];
   /** The error ratio (0..1) the `/health` endpoint reports. */
   setErrorRatio(ratio: number): void;
+  /** The p95 latency the `/health` endpoint reports (undefined: none). */
+  setP95Ms(ms: number | undefined): void;
   /** Makes `path` answer `status` from now on. */
   answer(path: string, status: number): void;
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   const statuses = new Map<string, number>();
   let errorRatio = 0;
+  let p95Ms: number | undefined;
   const server = http.createServer((req, res) => {
     let data = '';
     req.on('data', (chunk: Buffer) => (data += chunk.toString()));
@@ -53,7 +56,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
       });
       const status = statuses.get(path) ?? 200;
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(path === '/health' && status === 200 ? JSON.stringify({ errorRatio }) : '{"ok":true}');
+      res.end(path === '/health' && status === 200 ? JSON.stringify({ errorRatio, p95Ms }) : '{"ok":true}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -66,6 +69,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
         .filter((r) => r.method === 'POST' && (r.path === path || `${r.path}/${r.service}` === path))
         .map((r) => r.body as T),
     setErrorRatio: (ratio) => (errorRatio = ratio),
+    setP95Ms: (ms) => (p95Ms = ms),
     answer: (path, status) => statuses.set(path, status),
     close: () =>
       new Promise<void>((resolve) => {

@@ -33,7 +33,10 @@ useIncidentHarness((started) => (h = started));
 
 const MIN = 60_000;
 
-afterEach(() => h.receiver.setErrorRatio(0));
+afterEach(() => {
+  h.receiver.setErrorRatio(0);
+  h.receiver.setP95Ms(undefined);
+});
 
 async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await promise.catch((e: unknown) => e);
@@ -225,6 +228,52 @@ describe('defect 2: "restored" is decided from readings', () => {
     const result: IncidentResult = await handle.result();
     expect(result).toMatchObject({ outcome: 'rolled-back', verification: { verdict: 'healthy' } });
     expect(result.verification!.detail).toBe('3 readings in a row with errors < 1%: 0.2%, 0.2%, 0.2%');
+  });
+});
+
+describe('latency incidents are verified and monitored on latency', () => {
+  const latencyMonitoring = (url: string) => ({
+    errorRate: { type: 'healthUrl', url: `${url}/health` },
+    latency: { type: 'healthUrl', url: `${url}/health`, thresholdMs: 300 },
+  });
+
+  test('a latency incident still slow after its rollback closes "rolled-back-unhealthy" and says the latency', async () => {
+    const fn = await h.seedFunction();
+    h.receiver.setP95Ms(900);
+    const handle = await h.start(
+      p1Input(h.receiver.url, fn, {
+        errorRatePct: undefined,
+        latencyDegradationPct: 80,
+        monitoring: latencyMonitoring(h.receiver.url),
+      }),
+    );
+    await waitForPhase(handle, 'awaiting-investigation');
+    await handle.signal(investigationResultSignal, { rollback: true, by: 'erin' });
+    const result: IncidentResult = await handle.result();
+    expect(result).toMatchObject({ outcome: 'rolled-back-unhealthy', verification: { latencyMs: 900 } });
+    const complete = slackTexts(fn).find((t) => t.startsWith('*✅ ROLLBACK COMPLETE*'))!;
+    expect(complete).toContain('- Latency: 900 ms');
+    expect(complete).toContain('latency < 300 ms');
+  });
+
+  test('P2 monitoring escalates to the P1 investigation when the latency doubles', async () => {
+    const fn = await h.seedFunction();
+    h.receiver.setP95Ms(320);
+    const handle = await h.start(
+      p1Input(h.receiver.url, fn, {
+        errorRatePct: undefined,
+        latencyDegradationPct: 10,
+        monitoring: latencyMonitoring(h.receiver.url),
+      }),
+    );
+    await waitForPhase(handle, 'monitoring');
+    h.receiver.setP95Ms(700);
+    await h.env.sleep(5 * MIN);
+    const escalated = await waitForPhase(handle, 'awaiting-investigation');
+    expect(escalated).toMatchObject({ severity: 'P1', action: 'rollback-after-investigation' });
+    expect((await entries(handle, 'severity-changed'))[0]!.message).toContain('latency 700 ms, 133.33% over 300 ms');
+    await handle.signal(abortSignal, { by: 'ic-alice' });
+    expect(await handle.result()).toMatchObject({ outcome: 'aborted' });
   });
 });
 
