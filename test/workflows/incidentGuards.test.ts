@@ -77,7 +77,7 @@ describe('defect 1: a re-fired alert does not roll the rollback back', () => {
     expect(request).toContain('*Already rolled back:*');
 
     // Even the "rollback" no-answer policy does not act on a re-fired alert.
-    await h.env.sleep(5 * MIN + 1000);
+    await h.env.sleep(7.5 * MIN);
     expect((await status(again)).phase).toBe('awaiting-confirmation');
     await again.signal(abortSignal, { by: 'ic-alice', reason: 'investigating release 2 instead' });
     expect(await again.result()).toMatchObject({ outcome: 'aborted' });
@@ -268,7 +268,7 @@ describe('latency incidents are verified and monitored on latency', () => {
     );
     await waitForPhase(handle, 'monitoring');
     h.receiver.setP95Ms(700);
-    await h.env.sleep(5 * MIN);
+    await h.env.sleep(7.5 * MIN);
     const escalated = await waitForPhase(handle, 'awaiting-investigation');
     expect(escalated).toMatchObject({ severity: 'P1', action: 'rollback-after-investigation' });
     expect((await entries(handle, 'severity-changed'))[0]!.message).toContain('latency 700 ms, 133.33% over 300 ms');
@@ -303,7 +303,7 @@ describe('defect 3: P2 monitoring sees an outage', () => {
     );
     await waitForPhase(handle, 'monitoring');
     h.receiver.setErrorRatio(1);
-    await h.env.sleep(5 * MIN);
+    await h.env.sleep(7.5 * MIN);
     const result: IncidentResult = await handle.result();
     expect(result).toMatchObject({ severity: 'P0', outcome: 'rolled-back-unhealthy' });
     expect((await entries(handle, 'severity-changed'))[0]!.message).toContain('P2 -> P0');
@@ -315,7 +315,7 @@ describe('defect 4: every wait is bounded and keeps paging', () => {
     const fn = await h.seedFunction();
     const handle = await h.start(p1Input(h.receiver.url, fn, { errorRatePct: undefined, latencyDegradationPct: 80 }));
     await waitForPhase(handle, 'awaiting-investigation');
-    await h.env.sleep(30 * MIN + 1000);
+    await h.env.sleep(32.5 * MIN);
     const first = pages(fn, 'escalation').filter((m) => m.text.includes('no investigation result within 30 minutes'));
     expect(first).toHaveLength(1);
     await h.env.sleep(5 * MIN);
@@ -333,14 +333,16 @@ describe('defect 4: every wait is bounded and keeps paging', () => {
     const fn = await h.seedFunction();
     const handle = await h.start(p1Input(h.receiver.url, fn, { maxDurationHours: 1 }));
     await waitForPhase(handle, 'awaiting-confirmation');
-    // One re-page period at a time: each one brings one more page, until the limit closes it.
+    // One re-page period at a time, each sleep ending mid-period (never next to a timer of the
+    // incident, where the time-skipping server has been seen to stall): one more page each time.
     const unanswered = () =>
       pages(fn, 'escalation').filter((m) => m.text.includes('no confirm or reject within 5 minutes'));
-    await h.env.sleep(1000);
-    for (let period = 1; period <= 11; period += 1) {
+    await h.env.sleep(2.5 * MIN);
+    for (let period = 1; period <= 12; period += 1) {
       await h.env.sleep(5 * MIN);
-      expect(unanswered()).toHaveLength(period);
+      expect(unanswered()).toHaveLength(Math.min(period, 11));
     }
+    // 62.5 minutes: past the one-hour limit, closed.
     const result: IncidentResult = await handle.result();
     expect(result).toMatchObject({ outcome: 'expired' });
     expect(await aliasVersion(h.moto, fn)).toBe('3');
