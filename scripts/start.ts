@@ -133,7 +133,8 @@ Roll the demo Deployment back one revision, then look at its history:
   ${rel(bin('temporal'))} workflow start --address ${address} --type kubernetesDeploymentRollback --task-queue ${taskQueue} --workflow-id demo-web-rollback --input '${JSON.stringify(DEMO_DEPLOYMENT)}'
   ${kubectl} -n ${DEMO_DEPLOYMENT.namespace} rollout history deployment/${DEMO_DEPLOYMENT.deployment}
 
-Or as a P0 incident (complete outage: rolls back at once, 5-minute SLA):
+Or as a P0 incident (complete outage: plans, rolls back at once, 5-minute SLA). Start it a second
+time (the alert fired again): it sees the fresh rollback mark, changes nothing and pages instead:
 
   ${rel(bin('temporal'))} workflow start --address ${address} --type incidentRollback --task-queue ${taskQueue} --workflow-id ${DEMO_K8S_INCIDENT.workflowId} --input '${JSON.stringify(DEMO_K8S_INCIDENT.input)}'
 `
@@ -161,7 +162,7 @@ Restore the demo database from its newest snapshot (about ${restoreSeconds}s), a
   ${restoreCommand}
   TEMPORAL_ADDRESS=${address} npm run restore:watch -- ${DEMO_RESTORE_WORKFLOW_ID}
 
-Or run it as a P1 incident (errors > 5%): start it, read its status, confirm it:
+Or run it as a P1 incident (errors > 5%): start it, read its status (with the planned change), confirm it:
 
   ${startIncident}
   ${queryIncident}

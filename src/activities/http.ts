@@ -1,7 +1,7 @@
 // Reading the error rate of a running service. The source is pluggable: one reader per kind of
 // source (a health URL's error ratio now; Prometheus or CloudWatch later), one result shape.
 import { describeErrorRateSource } from '../domain/incident/channels.js';
-import type { ErrorRateSource } from '../domain/schemas/incidentRollback.js';
+import type { ErrorRateSource, LatencySource } from '../domain/schemas/incidentRollback.js';
 import { nonRetryable } from './failures.js';
 
 export interface ErrorRateReading {
@@ -69,7 +69,52 @@ export function createHttpActivities(options: { timeoutMs?: number } = {}) {
     return reader(source, timeoutMs);
   }
 
-  return { probeErrorRate };
+  /**
+   * The service's latency: the health URL's JSON `p95Ms` or `latencyMs` when it reports one,
+   * else the time this request took. An unreachable URL or a 5xx is a failed probe (retried),
+   * never a fast answer.
+   */
+  async function probeLatency(source: LatencySource): Promise<LatencyReading> {
+    const name = describeErrorRateSource(source);
+    const started = performance.now();
+    let res: Response;
+    try {
+      res = await fetch(source.url, {
+        headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+      throw new Error(`http: ${name} unreachable (${cause})`);
+    }
+    const text = await res.text();
+    const tookMs = performance.now() - started;
+    if (res.status >= 500) throw new Error(`http: ${name} answered HTTP ${res.status}`);
+    let body: Record<string, unknown> = {};
+    try {
+      body = (JSON.parse(text) ?? {}) as Record<string, unknown>;
+    } catch {
+      // no JSON: the request's own timing is the reading
+    }
+    for (const key of ['p95Ms', 'latencyMs'] as const) {
+      if (typeof body[key] === 'number') {
+        return { latencyMs: body[key], source: name, detail: `HTTP ${res.status}, ${key} ${body[key]}` };
+      }
+    }
+    return {
+      latencyMs: Math.round(tookMs),
+      source: name,
+      detail: `HTTP ${res.status}, request took ${Math.round(tookMs)} ms`,
+    };
+  }
+
+  return { probeErrorRate, probeLatency };
+}
+
+export interface LatencyReading {
+  latencyMs: number;
+  source: string;
+  detail: string;
 }
 
 export type HttpActivities = ReturnType<typeof createHttpActivities>;

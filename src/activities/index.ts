@@ -28,7 +28,7 @@ export function createActivities(config: AppConfig) {
     ...createDatabaseActivities(),
     ...createKubernetesActivities(kube),
     ...createSecretActivities(new SecretsManagerClient(aws), kube),
-    ...createNotifyActivities(),
+    ...createNotifyActivities({ channels: config.channels }),
     ...createHttpActivities(),
     ...createTemporalActivities(),
   };

@@ -2,6 +2,7 @@
 // is reported by name instead of failing later inside a client.
 import { z } from 'zod';
 import { describeZodError } from '../domain/validation.js';
+import { ChannelConfigError, loadChannels, type ChannelDirectory } from './channels.js';
 
 const flag = z
   .enum(['true', 'false', '1', '0', ''])
@@ -36,6 +37,8 @@ export interface AppConfig {
   /** Unset: KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl does. */
   kubernetes: { kubeconfigPath?: string };
   logLevel: string;
+  /** Notification channels by name (ROLLBACK_CHANNELS / ROLLBACK_CHANNELS_FILE). */
+  channels: ChannelDirectory;
 }
 
 export class ConfigError extends Error {}
@@ -46,6 +49,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parsed.data;
   if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
     throw new ConfigError('invalid configuration: TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY go together');
+  }
+  let channels: ChannelDirectory;
+  try {
+    channels = loadChannels(env);
+  } catch (error) {
+    if (error instanceof ChannelConfigError) throw new ConfigError(`invalid configuration: ${error.message}`);
+    throw error;
   }
   const useTls = e.TEMPORAL_TLS || Boolean(e.TEMPORAL_TLS_CERT) || Boolean(e.TEMPORAL_API_KEY);
   return {
@@ -66,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL },
     kubernetes: { kubeconfigPath: e.KUBECONFIG },
     logLevel: e.LOG_LEVEL,
+    channels,
   };
 }

@@ -63,6 +63,8 @@ export function classifySignals(
   const errors = signals.errorRatePct ?? 0;
   const latency = signals.latencyDegradationPct ?? 0;
   if (signals.outage) return decided('P0', 'immediate-rollback', 'complete outage');
+  // Every request failing is a complete outage, whatever reported it.
+  if (errors >= 100) return decided('P0', 'immediate-rollback', `errors ${errors}%: complete outage`);
   if (errors > thresholds.majorErrorRatePct) {
     return decided('P1', 'rollback-after-confirmation', `errors ${errors}% > ${thresholds.majorErrorRatePct}%`);
   }
@@ -123,4 +125,20 @@ export function isMoreSevere(a: Severity, b: Severity): boolean {
 /** The absolute deadline (epoch ms) for a classification, or null when there is none. */
 export function deadlineAt(detectedAtMs: number, classification: Classification): number | null {
   return classification.deadlineMs === null ? null : detectedAtMs + classification.deadlineMs;
+}
+
+/**
+ * The worst of an explicit severity and the observed signals: a person may say an incident is
+ * worse than its signals, never better (`severity: "P3", outage: true` is a P0).
+ */
+export function classifyWorst(
+  severity: Severity | undefined,
+  signals: ObservedSignals = {},
+  thresholds: DecisionThresholds = DEFAULT_THRESHOLDS,
+): Classification {
+  const fromSignals = classifySignals(signals, thresholds);
+  if (severity === undefined) return fromSignals;
+  const explicit = classifyExplicit(severity, signals, thresholds);
+  if (!isMoreSevere(fromSignals.severity, explicit.severity)) return explicit;
+  return { ...fromSignals, rule: `${fromSignals.rule} (worse than the given ${severity})` };
 }

@@ -42,7 +42,8 @@ export function demoRollbackArgs(options: StartOptions): string[] {
     functionName: DEMO_LAMBDA.functionName,
     alias: DEMO_LAMBDA.alias,
     reason: 'demo: checkout errors after release 3',
-    requestedBy: 'on-call',
+    // The alert asks; a person confirms (the requester may not approve their own rollback).
+    requestedBy: 'alertmanager',
   });
 }
 
@@ -78,7 +79,8 @@ export function demoIncidentArgs(options: StartOptions): string[] {
     errorRatePct: 12,
     procedures: [{ type: 'lambdaAliasRollback', input: { functionName: DEMO_LAMBDA.functionName } }],
     reason: 'demo: checkout errors after release 3',
-    requestedBy: 'on-call',
+    // The alert asks; a person confirms (the requester may not approve their own rollback).
+    requestedBy: 'alertmanager',
     incidentCommander: 'on-call',
   });
 }

@@ -1,7 +1,9 @@
 // Runbook "Decision Matrix", "Communication", "Rollback Checklist" and "Post-Rollback Actions" as
-// one durable incident: assess the severity, take the matrix's action within its deadline (SLA
-// timers warn at 80% and escalate at the deadline), run the rollback procedures as child
-// workflows, announce progress and completion, and leave the follow-ups running.
+// one durable incident: check every input, assess the severity, plan every procedure (its dry
+// run), take the matrix's action within its deadline (SLA timers warn at 80%, escalate at the
+// deadline and page again until done), apply the plans as child workflows, decide from readings
+// whether the service recovered, announce it, and leave the follow-ups running. It never acts
+// on a re-fired alert by itself, every wait is bounded, and the whole incident has a limit.
 import { workflowInfo } from '@temporalio/workflow';
 import {
   renderIncidentClosed,
@@ -12,13 +14,21 @@ import {
 import { DEADLINE_MS } from '../domain/decisionMatrix.js';
 import type { ClosedPhase } from '../domain/incident/phases.js';
 import { describeOutcome, reportsVerified } from '../domain/incident/procedures.js';
-import { incidentRollbackInput } from '../domain/schemas/incidentRollback.js';
-import { temporalApi } from './incident/activities.js';
-import { waitForApprovalOrTimeout, waitForInvestigation } from './incident/approval.js';
+import { procedureInputErrors } from '../domain/procedures/registry.js';
+import { incidentRollbackInput, type IncidentRollbackInput } from '../domain/schemas/incidentRollback.js';
+import { notifications, temporalApi } from './incident/activities.js';
+import { plannedChanges, waitForApprovalOrTimeout, waitForInvestigation } from './incident/approval.js';
 import { listenForPeople, type Decisions } from './incident/humanInput.js';
 import { Incident, SELF } from './incident/incident.js';
 import { monitorErrorRate } from './incident/monitoring.js';
-import { checkAfterRollback, RollbackFailed, runProcedures } from './incident/rollback.js';
+import {
+  PlanFailed,
+  planProcedures,
+  recentRollback,
+  RollbackFailed,
+  runProcedures,
+  verifyAfterRollback,
+} from './incident/rollback.js';
 import { enforceSla } from './incident/sla.js';
 import type { IncidentResult } from './incident/types.js';
 import { procedureFailure } from './support/failures.js';
@@ -26,16 +36,69 @@ import { parseInput } from './support/input.js';
 
 export async function incidentRollback(rawInput: unknown): Promise<IncidentResult> {
   const input = parseInput(incidentRollbackInput, rawInput, 'incidentRollback');
+  await checkBeforeAnything(input);
   const incident = new Incident(input);
   const decisions = listenForPeople(incident);
+  // Not a floating promise: awaited below, so an error in it fails the incident visibly.
+  let sla: Promise<void> | undefined;
+  try {
+    // "Incident severity assessed", "Incident commander assigned"; the deadline clock starts.
+    await incident.assess();
+    sla = enforceSla(incident);
+    return await handle(incident, decisions);
+  } finally {
+    incident.ended = true;
+    await Promise.all(incident.forwarding);
+    await sla;
+  }
+}
 
-  // "Incident severity assessed", "Incident commander assigned"; the deadline clock starts.
-  await incident.assess();
-  void enforceSla(incident);
+/**
+ * Every procedure input against its own schema, and every channel name against the worker's
+ * configuration, before anything is announced or changed: a fault fails the incident at once,
+ * non-retryably, naming its path.
+ */
+async function checkBeforeAnything(input: IncidentRollbackInput): Promise<void> {
+  const errors = procedureInputErrors(input.procedures);
+  const names = [...input.notify.channels, ...input.notify.escalation].map((c) => c.channel);
+  const unknown = await notifications.unknownChannels(names);
+  for (const name of unknown) {
+    errors.push(`notify: channel "${name}" is not configured on this worker (ROLLBACK_CHANNELS)`);
+  }
+  if (errors.length > 0) {
+    throw procedureFailure('InvalidInput', `incidentRollback: invalid input: ${errors.join('; ')}`);
+  }
+}
+
+async function handle(incident: Incident, decisions: Decisions): Promise<IncidentResult> {
+  if (incident.procedures.length > 0) {
+    try {
+      await planProcedures(incident);
+    } catch (error) {
+      if (!(error instanceof PlanFailed)) throw error;
+      // No plan, no automatic rollback: a person decides what to do instead.
+      return failWithPage(incident, 'plan-failed', 'PlanFailed', `no rollback: ${error.message}`);
+    }
+  }
+  if (incident.input.dryRun) {
+    const detail = `dry run: nothing changed. Plans: ${plannedChanges(incident).join('; ') || 'none'}`;
+    return closeWithoutRollback(incident, 'dry-run', detail);
+  }
+  incident.refire = recentRollback(incident);
+  if (incident.refire) {
+    incident.record('refire-guard', `no automatic rollback: ${incident.refire}`);
+    incident.escalate(incident.refire, 'a person to confirm or reject another rollback');
+  }
 
   for (;;) {
     if (incident.abortedBy) return closeWithoutRollback(incident, 'aborted', `aborted by ${incident.abortedBy}`);
-    switch (incident.action) {
+    if (Date.now() >= incident.expiresAtMs) return expire(incident);
+    // The re-fire guard and an unconfirmed raise turn any rollback into one after confirmation.
+    const action =
+      incident.needsPerson && incident.action === 'immediate-rollback'
+        ? 'rollback-after-confirmation'
+        : incident.action;
+    switch (action) {
       // P0, complete outage: immediate rollback (< 5 min).
       case 'immediate-rollback':
         return rollBack(incident);
@@ -46,17 +109,26 @@ export async function incidentRollback(rawInput: unknown): Promise<IncidentResul
         if (answer === 'confirmed') return rollBack(incident);
         if (answer === 'rejected') return closeWithoutRollback(incident, 'rejected', decidedBy(decisions));
         if (answer === 'aborted') return closeWithoutRollback(incident, 'aborted', abortedBy(incident));
+        if (answer === 'expired') return expire(incident);
         break; // a new severity: take its action
       }
 
       // P1, performance degradation (> 50%): rollback after investigation (< 30 min).
       case 'rollback-after-investigation': {
         const finding = await waitForInvestigation(incident, decisions);
-        if (finding === 'rollback') return rollBack(incident);
+        if (finding === 'rollback') {
+          // With the re-fire guard up, an investigation's "roll back" still needs a confirmation.
+          if (incident.needsPerson) {
+            incident.classification = { ...incident.classification, action: 'rollback-after-confirmation' };
+            break;
+          }
+          return rollBack(incident);
+        }
         if (finding === 'no-rollback') {
           return closeWithoutRollback(incident, 'investigated-no-rollback', investigatedBy(decisions));
         }
         if (finding === 'aborted') return closeWithoutRollback(incident, 'aborted', abortedBy(incident));
+        if (finding === 'expired') return expire(incident);
         break;
       }
 
@@ -67,6 +139,7 @@ export async function incidentRollback(rawInput: unknown): Promise<IncidentResul
           return closeWithoutRollback(incident, 'monitored-no-rollback', 'no escalation within 2 hours');
         }
         if (watch === 'aborted') return closeWithoutRollback(incident, 'aborted', abortedBy(incident));
+        if (watch === 'expired') return expire(incident);
         break;
       }
 
@@ -77,7 +150,7 @@ export async function incidentRollback(rawInput: unknown): Promise<IncidentResul
   }
 }
 
-/** Announce, run the procedures, check, announce completion, document, and schedule follow-ups. */
+/** Announce, apply the plans, verify from readings, announce completion, schedule follow-ups. */
 async function rollBack(incident: Incident): Promise<IncidentResult> {
   incident.rollbackStartedMs = Date.now();
   incident.enter('rolling-back', 'starting the rollback procedures');
@@ -87,7 +160,7 @@ async function rollBack(incident: Incident): Promise<IncidentResult> {
     renderRollbackInProgress({
       environment: incident.input.environment,
       reason: incident.input.reason,
-      targets: incident.procedures.map((p) => p.target),
+      targets: plannedChanges(incident),
       expectedMinutes,
       impact: incident.input.impact ?? `${incident.severity}: ${incident.classification.rule}`,
       incidentCommander: incident.incidentCommander(),
@@ -99,35 +172,50 @@ async function rollBack(incident: Incident): Promise<IncidentResult> {
   } catch (error) {
     if (!(error instanceof RollbackFailed)) throw error;
     // The fallback ladder (restart, scale, recreate) belongs to the procedures; here, page a human.
-    incident.close('rollback-failed', error.message);
-    incident.notifier.send(
+    return failWithPage(
+      incident,
       'rollback-failed',
-      renderRollbackFailed(incident.header, error.message),
-      incident.escalationChannels,
+      error.failureType === 'TargetChanged' ? 'TargetChanged' : 'RollbackFailed',
+      error.message,
     );
-    await incident.notifier.flush();
-    throw procedureFailure('RollbackFailed', `incidentRollback: ${error.message}`);
   }
 
-  const reading = await checkAfterRollback(incident);
+  const verification = await verifyAfterRollback(incident);
+  incident.verification = verification;
   const results = incident.procedures.map((p) => p.result);
+  const allVerified = results.every(reportsVerified);
+  const outcome: ClosedPhase =
+    verification.verdict === 'unhealthy'
+      ? 'rolled-back-unhealthy'
+      : verification.verdict === 'unverified' || (verification.verdict === 'not-checked' && !allVerified)
+        ? 'rolled-back-unverified'
+        : 'rolled-back';
   incident.announce(
     'rollback-complete',
     renderRollbackComplete({
       durationMinutes: Math.max(1, Math.ceil((incident.rollbackFinishedMs! - incident.rollbackStartedMs) / 60_000)),
-      allVerified: results.every(reportsVerified),
-      currentVersions: incident.procedures.map((p) => describeOutcome(p.type, p.result)),
-      ...reading,
+      allVerified,
+      currentVersions: incident.procedures.map((p) => describeOutcome(p.target, p.result)),
+      verdict: verification.verdict,
+      measured: verification.detail,
+      errorRatePct: verification.errorRatePct,
+      latencyMs: verification.latencyMs,
       alarmsCleared: incident.checklist.find((i) => i.id === 'alarms-cleared')!.done,
     }),
     'team-notified',
   );
+  if (outcome !== 'rolled-back') {
+    incident.escalate(
+      `rolled back, but ${verification.verdict}: ${verification.detail}`,
+      'a person to look at the service',
+    );
+  }
   incident.tick('rollback-documented', SELF, 'the incident timeline records every step with who and when');
   // The follow-ups carry the checklist on, so they start once the announcements have landed.
   await incident.notifier.flush();
   await startFollowUps(incident);
-  incident.close('rolled-back', 'rollback complete; follow-ups scheduled');
-  return result(incident, 'rolled-back');
+  incident.close(outcome, `rollback complete (${verification.verdict}); follow-ups scheduled`);
+  return result(incident, outcome);
 }
 
 /**
@@ -157,6 +245,22 @@ async function closeWithoutRollback(incident: Incident, outcome: ClosedPhase, de
   return result(incident, outcome);
 }
 
+/** The overall limit passed with nobody finishing the incident: close, and page a person. */
+async function expire(incident: Incident): Promise<IncidentResult> {
+  const hours = incident.input.maxDurationHours;
+  const detail = `no decision within the incident's limit of ${hours} hours (maxDurationHours): closed without a rollback`;
+  incident.escalate(detail, 'a person to take over');
+  return closeWithoutRollback(incident, 'expired', detail);
+}
+
+/** Closes with `outcome`, pages the escalation channels, and fails non-retryably with `type`. */
+async function failWithPage(incident: Incident, outcome: ClosedPhase, type: string, detail: string): Promise<never> {
+  incident.close(outcome, detail);
+  incident.notifier.send('rollback-failed', renderRollbackFailed(incident.header, detail), incident.escalationChannels);
+  await incident.notifier.flush();
+  throw procedureFailure(type, `incidentRollback: ${detail}`);
+}
+
 function result(incident: Incident, outcome: ClosedPhase): IncidentResult {
   return {
     incidentId: incident.id,
@@ -167,6 +271,7 @@ function result(incident: Incident, outcome: ClosedPhase): IncidentResult {
     slaBreached: incident.slaBreached,
     procedures: incident.procedures,
     followUpsWorkflowId: incident.followUpsWorkflowId,
+    verification: incident.verification,
   };
 }
 

@@ -7,26 +7,30 @@ import { startOrSignalIncident } from '../../src/incidents/startOrSignalIncident
 import { checklistItemSignal, confirmUpdate } from '../../src/workflows/incident/messages.js';
 import { aliasVersion } from '../support/aws.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/httpReceiver.js';
-import { entries, p1Input, status, waitForPhase } from '../support/incident.js';
-import { startMoto, type MotoServer } from '../support/moto.js';
+import { channelConfig, entries, p1Input, status, waitForPhase } from '../support/incident.js';
+import { seedRdsInstance } from '../../src/demo/seedRds.js';
+import { startSlowRds, type SlowRds } from '../support/slowRds.js';
 import { waitFor } from '../support/ports.js';
 import { workerPool, type WorkerPool } from '../support/processes.js';
 import { startDevServer, uniqueTaskQueue } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
-let moto: MotoServer;
+let moto: SlowRds;
 let receiver: HttpReceiver;
 const taskQueue = uniqueTaskQueue('incident-e2e');
 let workers: WorkerPool;
 
 beforeAll(async () => {
-  [env, moto, receiver] = await Promise.all([startDevServer(), startMoto(), startHttpReceiver()]);
+  // moto through the slow-RDS launcher: restored instances wait until its clock is advanced.
+  [env, moto, receiver] = await Promise.all([startDevServer(), startSlowRds(), startHttpReceiver()]);
   await seedLambdaFunction(moto, 'orders-api');
   await seedLambdaFunction(moto, 'payments-api');
+  await seedLambdaFunction(moto, 'inventory-api');
   workers = workerPool({
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     AWS_ENDPOINT_URL: moto.endpoint,
+    ...channelConfig(receiver.url),
   });
   workers.start();
 });
@@ -61,6 +65,19 @@ test('the search attributes stay current: a P0 past its deadline is listed as P0
     RollbackPhase: ['rolled-back'],
     SlaBreached: [true],
   });
+  expect(await aliasVersion(moto, 'orders-api')).toBe('2');
+
+  // The alert fires again: the second incident sees the fresh rollback mark and pages instead.
+  const again = await startOrSignalIncident(
+    env.client,
+    p1Input(receiver.url, 'orders-api', { errorRatePct: undefined, outage: true }),
+    { taskQueue },
+  );
+  const waiting = await waitForPhase(again, 'awaiting-confirmation');
+  expect(waiting.refire).toContain('lambdaAliasRollback orders-api:production was rolled back at');
+  expect(await aliasVersion(moto, 'orders-api')).toBe('2');
+  await again.signal('abort', { by: 'ic-alice', reason: 'looking at release 2' });
+  expect(await again.result()).toMatchObject({ outcome: 'aborted' });
   expect(await aliasVersion(moto, 'orders-api')).toBe('2');
 });
 
@@ -102,4 +119,34 @@ test('a worker restarted while the incident waits for confirmation completes it 
   expect((await entries(handle, 'checklist')).find((e) => e.by === 'carol')?.message).toBe(
     'checklist: Status page updated',
   );
+});
+
+test('terminating an incident leaves its running restore (ABANDON) to finish on its own', async () => {
+  await seedRdsInstance(moto, 'orders-prod', { snapshots: ['orders-2026-11-20'] });
+  await moto.configure({ seconds: 3600, outcome: 'available', restoreResponseDelay: 0 });
+  const restore = { sourceInstanceId: 'orders-prod', targetInstanceId: 'orders-abandon', maxPollIntervalSeconds: 1 };
+  const incident = await env.client.workflow.start('incidentRollback', {
+    taskQueue,
+    workflowId: 'rollback-production-orders-db',
+    args: [
+      {
+        service: 'orders-db',
+        environment: 'production',
+        outage: true,
+        procedures: [{ type: 'rdsSnapshotRestore', input: restore }],
+        reason: 'orders table corrupted',
+        requestedBy: 'alertmanager',
+      },
+    ],
+  });
+  await waitFor('the restored instance to be creating', async () => {
+    return (await moto.instances()).get('orders-abandon') === 'creating';
+  });
+  await incident.terminate('operator stopped the incident');
+  const child = env.client.workflow.getHandle('rollback-production-orders-db-1-rdsSnapshotRestore');
+  expect((await incident.describe()).status.name).toBe('TERMINATED');
+  expect((await child.describe()).status.name).toBe('RUNNING');
+
+  await moto.advance(3600);
+  expect(await child.result()).toMatchObject({ instance: { instanceId: 'orders-abandon', status: 'available' } });
 });

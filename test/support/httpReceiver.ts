@@ -7,15 +7,24 @@ export interface ReceivedRequest {
   method: string;
   path: string;
   body: unknown;
+  /** The `x-rollback-service` header our notifications carry, when present. */
+  service?: string;
+  /** Every header, to check that no request carries more than it should. */
+  headers: http.IncomingHttpHeaders;
 }
 
 export interface HttpReceiver {
   url: string;
   requests: ReceivedRequest[];
-  /** POST bodies received on `path`. */
+  /**
+   * POST bodies received on `path`; a notification for service S posted to `/slack` is also
+   * found as `/slack/S`, so each test reads its own incident's messages from a shared channel.
+   */
   posted<T = Record<string, unknown>>(path: string): T[];
   /** The error ratio (0..1) the `/health` endpoint reports. */
   setErrorRatio(ratio: number): void;
+  /** The p95 latency the `/health` endpoint reports (undefined: none). */
+  setP95Ms(ms: number | undefined): void;
   /** Makes `path` answer `status` from now on. */
   answer(path: string, status: number): void;
   close(): Promise<void>;
@@ -25,6 +34,7 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   const statuses = new Map<string, number>();
   let errorRatio = 0;
+  let p95Ms: number | undefined;
   const server = http.createServer((req, res) => {
     let data = '';
     req.on('data', (chunk: Buffer) => (data += chunk.toString()));
@@ -36,10 +46,17 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
       } catch {
         // kept as text
       }
-      requests.push({ method: req.method ?? 'GET', path, body });
+      const service = req.headers['x-rollback-service'];
+      requests.push({
+        method: req.method ?? 'GET',
+        path,
+        body,
+        service: typeof service === 'string' ? service : undefined,
+        headers: req.headers,
+      });
       const status = statuses.get(path) ?? 200;
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(path === '/health' && status === 200 ? JSON.stringify({ errorRatio }) : '{"ok":true}');
+      res.end(path === '/health' && status === 200 ? JSON.stringify({ errorRatio, p95Ms }) : '{"ok":true}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -47,8 +64,12 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    posted: <T>(path: string) => requests.filter((r) => r.method === 'POST' && r.path === path).map((r) => r.body as T),
+    posted: <T>(path: string) =>
+      requests
+        .filter((r) => r.method === 'POST' && (r.path === path || `${r.path}/${r.service}` === path))
+        .map((r) => r.body as T),
     setErrorRatio: (ratio) => (errorRatio = ratio),
+    setP95Ms: (ms) => (p95Ms = ms),
     answer: (path, status) => statuses.set(path, status),
     close: () =>
       new Promise<void>((resolve) => {

@@ -56,9 +56,28 @@ export interface IncidentHarness {
 let functions = 0;
 let incidents = 0;
 
+/**
+ * The worker's named channels (ROLLBACK_CHANNELS), all on the receiver: `slack` (Slack
+ * format), `escalation` and `broken` (JSON webhooks), `p3` (a webhook of its own).
+ */
+export function channelConfig(receiverUrl: string): Record<string, string> {
+  return {
+    ROLLBACK_CHANNELS: JSON.stringify({
+      slack: { type: 'slack', urlEnv: 'TEST_SLACK_URL' },
+      escalation: { type: 'webhook', urlEnv: 'TEST_ESCALATION_URL' },
+      broken: { type: 'webhook', urlEnv: 'TEST_BROKEN_URL' },
+      p3: { type: 'webhook', urlEnv: 'TEST_P3_URL' },
+    }),
+    TEST_SLACK_URL: `${receiverUrl}/slack`,
+    TEST_ESCALATION_URL: `${receiverUrl}/escalation`,
+    TEST_BROKEN_URL: `${receiverUrl}/broken`,
+    TEST_P3_URL: `${receiverUrl}/p3`,
+  };
+}
+
 export async function startIncidentHarness(): Promise<IncidentHarness> {
   const [env, moto, receiver] = await Promise.all([startTimeSkipping(), startMoto(), startHttpReceiver()]);
-  const { worker, taskQueue } = await createTestWorker(env, configFor(moto.endpoint));
+  const { worker, taskQueue } = await createTestWorker(env, configFor(moto.endpoint, channelConfig(receiver.url)));
   const running = worker.run();
   return {
     env,
@@ -88,10 +107,6 @@ export async function startIncidentHarness(): Promise<IncidentHarness> {
   };
 }
 
-/**
- * A P1 "major errors" incident rolling back `functionName`, announcing to the receiver's
- * `/slack/<functionName>` and escalating to `/escalation/<functionName>`.
- */
 /** Starts the harness before a test file's tests and stops it after them. */
 export function useIncidentHarness(started: (harness: IncidentHarness) => void): void {
   let harness: IncidentHarness | undefined;
@@ -114,7 +129,12 @@ export function elapsed(fromMs: number, atIso: string | undefined): number {
   return Date.parse(atIso!) - fromMs;
 }
 
-export function p1Input(receiverUrl: string, functionName: string, extra: Record<string, unknown> = {}) {
+/**
+ * A P1 "major errors" incident rolling back `functionName`, announcing to the named channel
+ * `slack` (read as the receiver's `/slack/<functionName>`) and escalating to `escalation`
+ * (`/escalation/<functionName>`). `receiverUrl` is kept for the monitoring sources.
+ */
+export function p1Input(_receiverUrl: string, functionName: string, extra: Record<string, unknown> = {}) {
   return {
     service: functionName,
     environment: 'production',
@@ -124,8 +144,8 @@ export function p1Input(receiverUrl: string, functionName: string, extra: Record
     requestedBy: 'alertmanager',
     incidentCommander: 'ic-alice',
     notify: {
-      channels: [{ type: 'slack', webhookUrl: `${receiverUrl}/slack/${functionName}` }],
-      escalation: [{ type: 'webhook', url: `${receiverUrl}/escalation/${functionName}` }],
+      channels: [{ channel: 'slack' }],
+      escalation: [{ channel: 'escalation' }],
     },
     ...extra,
   };

@@ -1,6 +1,7 @@
 import {
   DEFAULT_THRESHOLDS,
   classifyExplicit,
+  classifyWorst,
   classifySignals,
   deadlineAt,
   isMoreSevere,
@@ -85,4 +86,20 @@ test('severity order and absolute deadlines', () => {
   expect(isMoreSevere('P1', 'P1')).toBe(false);
   expect(deadlineAt(1_000, classifySignals({ outage: true }))).toBe(1_000 + 5 * MIN);
   expect(deadlineAt(1_000, classifySignals({}))).toBeNull();
+});
+
+describe('an explicit severity never hides worse signals (defect 7)', () => {
+  test('P3 given with an observed outage is P0, with the rule saying so', () => {
+    const c = classifyWorst('P3', { outage: true });
+    expect(c).toMatchObject({ severity: 'P0', action: 'immediate-rollback' });
+    expect(c.rule).toBe('complete outage (worse than the given P3)');
+  });
+  test('P2 given with 12% errors is P1; P0 given with mild signals stays P0', () => {
+    expect(classifyWorst('P2', { errorRatePct: 12 }).severity).toBe('P1');
+    expect(classifyWorst('P0', { errorRatePct: 0.1 }).severity).toBe('P0');
+    expect(classifyWorst(undefined, { errorRatePct: 0.1 }).severity).toBe('P2');
+  });
+  test('a 100% error reading is a complete outage, P0 (defect 3)', () => {
+    expect(classifySignals({ errorRatePct: 100 })).toMatchObject({ severity: 'P0', action: 'immediate-rollback' });
+  });
 });

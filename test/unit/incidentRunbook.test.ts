@@ -82,8 +82,10 @@ test('"ROLLBACK COMPLETE" rendered from state keeps the runbook template line fo
     durationMinutes: 4,
     allVerified: true,
     currentVersions: ['lambdaAliasRollback: version 2'],
-    healthChecksPassing: true,
+    verdict: 'healthy',
+    measured: '3 readings in a row with errors < 1%',
     errorRatePct: 0.123,
+    latencyMs: 87,
     alarmsCleared: false,
   });
   expect(text).toMatch(shapeOf(ROLLBACK_COMPLETE_TEMPLATE));
@@ -92,6 +94,7 @@ test('"ROLLBACK COMPLETE" rendered from state keeps the runbook template line fo
   expect(text).toContain('**Current Version:** lambdaAliasRollback: version 2');
   expect(text).toContain('- Health checks: ✅ Passing');
   expect(text).toContain('- Error rate: 0.12%');
+  expect(text).toContain('- Latency: 87 ms');
   expect(text).toContain('- All alarms: not confirmed yet');
   expect(text).toContain('- Postmortem meeting: to be scheduled (reminder in 24 hours)');
 });
@@ -101,11 +104,39 @@ test('"ROLLBACK COMPLETE" says what was not measured instead of claiming it', ()
     durationMinutes: 1,
     allVerified: false,
     currentVersions: [],
+    verdict: 'not-checked',
+    measured: 'no health source given',
     alarmsCleared: false,
   });
   expect(text).toContain('**Status:** Rollback finished, verification pending');
   expect(text).toContain('- Health checks: ⚪ Not checked');
   expect(text).toContain('- Error rate: not measured');
+  expect(text).toContain('- Latency: not measured');
+});
+
+test('"ROLLBACK COMPLETE" never says "restored" or "passing" for an unhealthy or unreadable service (defect 2)', () => {
+  const unhealthy = renderRollbackComplete({
+    durationMinutes: 2,
+    allVerified: true,
+    currentVersions: [],
+    verdict: 'unhealthy',
+    measured: 'not 3 readings in a row with errors < 1% (readings: 60%, 60%)',
+    errorRatePct: 60,
+    alarmsCleared: false,
+  });
+  expect(unhealthy).toContain('**Status:** Rolled back, service still unhealthy: not 3 readings in a row');
+  expect(unhealthy).toContain('- Health checks: ❌ Failing');
+  expect(unhealthy).toContain('- Error rate: 60%');
+  const unreadable = renderRollbackComplete({
+    durationMinutes: 2,
+    allVerified: true,
+    currentVersions: [],
+    verdict: 'unverified',
+    measured: 'no reading could be taken',
+    alarmsCleared: false,
+  });
+  expect(unreadable).toContain('**Status:** Rolled back, not verified: no reading could be taken');
+  expect(unreadable).not.toContain('Passing');
 });
 
 test("the checklist is the runbook's 12 items, in order", () => {

@@ -37,7 +37,9 @@ test('P0 rolls back at once, announces in progress and complete, and leaves the 
   const slack = h.receiver.posted<{ text: string }>(`/slack/${fn}`).map((m) => m.text);
   expect(slack.some((t) => t.startsWith('*🔴 ROLLBACK IN PROGRESS*'))).toBe(true);
   expect(
-    slack.some((t) => t.startsWith('*✅ ROLLBACK COMPLETE*') && t.includes(`lambdaAliasRollback: version 2`)),
+    slack.some(
+      (t) => t.startsWith('*✅ ROLLBACK COMPLETE*') && t.includes(`lambdaAliasRollback ${fn}:production: version 2`),
+    ),
   ).toBe(true);
   expect(await entries(handle, 'confirmed')).toHaveLength(0);
   const followUps = h.env.client.workflow.getHandle(result.followUpsWorkflowId!);
@@ -169,7 +171,7 @@ test('P3 is recorded and announced as fix-forward, with no procedures and no rol
     severity: 'P3',
     reason: 'misaligned footer',
     requestedBy: 'frank',
-    notify: { channels: [{ type: 'webhook', url: `${h.receiver.url}/p3` }] },
+    notify: { channels: [{ channel: 'p3' }] },
   });
   expect(await handle.result()).toMatchObject({ severity: 'P3', outcome: 'fixed-forward', procedures: [] });
   const [closed] = h.receiver.posted<{ kind: string; text: string }>('/p3');
@@ -188,7 +190,7 @@ test('an alert of an outage during a P1 wait raises it to P0 and rolls back with
   expect(alerts[0]).toBe('alert #1 raised the severity to P0: checkout down');
 });
 
-test('a failed procedure fails the incident with its reason and tells the escalation channel', async () => {
+test('a procedure that cannot be planned fails the incident with its reason, changes nothing and pages', async () => {
   const handle = await h.start(
     p1Input(h.receiver.url, 'no-such-function', { errorRatePct: undefined, outage: true }),
     'incident-failing-procedure',
@@ -196,12 +198,13 @@ test('a failed procedure fails the incident with its reason and tells the escala
   const error = await handle.result().catch((e: unknown) => e);
   expect(error).toBeInstanceOf(WorkflowFailedError);
   const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
-  expect(cause.type).toBe('RollbackFailed');
+  expect(cause.type).toBe('PlanFailed');
   expect(cause.message).toContain(
-    'lambdaAliasRollback (workflow incident-failing-procedure-1-lambdaAliasRollback) failed',
+    'no rollback: lambdaAliasRollback no-such-function:production (workflow incident-failing-procedure-1-lambdaAliasRollback-plan) could not be planned',
   );
   expect(cause.message).toContain('"no-such-function"');
-  expect((await status(handle)).phase).toBe('rollback-failed');
+  expect((await status(handle)).phase).toBe('plan-failed');
+  expect(await entries(handle, 'procedure-started')).toHaveLength(0);
   const paged = h.receiver
     .posted<{ kind: string }>('/escalation/no-such-function')
     .filter((m) => m.kind === 'rollback-failed');
@@ -210,15 +213,15 @@ test('a failed procedure fails the incident with its reason and tells the escala
 
 test('a notification channel that keeps failing is recorded and never fails the rollback', async () => {
   const fn = await h.seedFunction();
-  h.receiver.answer(`/broken/${fn}`, 500);
+  h.receiver.answer('/broken', 500);
   const input = p1Input(h.receiver.url, fn, { errorRatePct: undefined, outage: true });
-  input.notify.channels.push({ type: 'webhook', url: `${h.receiver.url}/broken/${fn}` } as never);
+  input.notify.channels.push({ channel: 'broken' });
   const handle = await h.start(input);
   expect(await handle.result()).toMatchObject({ outcome: 'rolled-back' });
   expect(await aliasVersion(h.moto, fn)).toBe('2');
   const failed = await entries(handle, 'notification-failed');
   expect(failed.map((e) => e.message)).toContain(
-    `rollback-in-progress to webhook ${h.receiver.url}/broken/${fn} failed: notify: webhook ${h.receiver.url}/broken/${fn} answered HTTP 500 ({"ok":true})`,
+    `rollback-in-progress to channel "broken" failed: notify: webhook channel "broken" answered HTTP 500 ({"ok":true})`,
   );
   expect(h.receiver.posted(`/broken/${fn}`).length).toBeGreaterThanOrEqual(5);
 });

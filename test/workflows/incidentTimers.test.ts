@@ -171,11 +171,11 @@ test('follow-up reminders arrive at 1 hour, 24 hours and 1 week; an acknowledged
         incidentId: 'rollback-production-checkout-api',
         service: 'checkout-api',
         environment: 'production',
-        channels: [{ type: 'webhook', url: `${h.receiver.url}/follow-ups` }],
+        channels: [{ channel: 'p3' }],
       },
     ],
   });
-  const reminders = () => h.receiver.posted<{ text: string }>('/follow-ups').map((m) => m.text);
+  const reminders = () => h.receiver.posted<{ text: string }>('/p3/checkout-api').map((m) => m.text);
   await h.env.sleep(HOUR - 1000);
   expect(reminders()).toHaveLength(0);
   await h.env.sleep(2000);

@@ -81,25 +81,44 @@ export function renderRollbackInProgress(f: InProgressFacts): string {
 
 export interface CompleteFacts {
   durationMinutes: number;
+  /** Every procedure read its own result back and it held. */
   allVerified: boolean;
   currentVersions: string[];
-  /** true / false when a health URL was probed after the rollback; undefined when none was given. */
-  healthChecksPassing?: boolean;
+  /** What the readings after the rollback said; `not-checked` when no source was given. */
+  verdict: 'healthy' | 'unhealthy' | 'unverified' | 'not-checked';
+  /** What was measured, in words. */
+  measured: string;
   errorRatePct?: number;
+  latencyMs?: number;
   alarmsCleared: boolean;
   postmortem?: string;
 }
 
+const HEALTH = {
+  healthy: '✅ Passing',
+  unhealthy: '❌ Failing',
+  unverified: '⚠️ Not verified (source unreadable)',
+  'not-checked': '⚪ Not checked (no health source given)',
+} as const;
+
 export function renderRollbackComplete(f: CompleteFacts): string {
-  const health =
-    f.healthChecksPassing === undefined ? '⚪ Not checked' : f.healthChecksPassing ? '✅ Passing' : '❌ Failing';
+  const restored = f.verdict === 'healthy' && f.allVerified;
+  const status = restored
+    ? 'Services restored'
+    : f.verdict === 'unhealthy'
+      ? `Rolled back, service still unhealthy: ${f.measured}`
+      : f.verdict === 'unverified'
+        ? `Rolled back, not verified: ${f.measured}`
+        : f.allVerified
+          ? 'Rolled back; procedures verified, service health not measured'
+          : 'Rollback finished, verification pending';
   return fillTemplate(ROLLBACK_COMPLETE_TEMPLATE, {
     Duration: f.durationMinutes === 1 ? '1 minute' : `${f.durationMinutes} minutes`,
-    Status: f.allVerified ? 'Services restored' : 'Rollback finished, verification pending',
+    Status: status,
     'Current Version': f.currentVersions.join('; ') || 'unchanged',
-    'Health checks': health,
+    'Health checks': HEALTH[f.verdict],
     'Error rate': f.errorRatePct === undefined ? 'not measured' : `${round(f.errorRatePct)}%`,
-    Latency: 'not measured',
+    Latency: f.latencyMs === undefined ? 'not measured' : `${round(f.latencyMs)} ms`,
     'All alarms': f.alarmsCleared ? 'Clear' : 'not confirmed yet',
     'Postmortem meeting': f.postmortem ?? 'to be scheduled (reminder in 24 hours)',
   });
@@ -128,10 +147,19 @@ function message(title: string, h: IncidentHeader, lines: string[]): string {
   ].join('\n');
 }
 
-export function renderConfirmationRequest(h: IncidentHeader, reason: string, deadline: string): string {
+export function renderConfirmationRequest(
+  h: IncidentHeader,
+  reason: string,
+  deadline: string,
+  plan: { changes?: string[]; refire?: string } = {},
+): string {
   return message('🟠 ROLLBACK NEEDS CONFIRMATION', h, [
     `**Reason:** ${reason}`,
     `**Deadline:** ${deadline}`,
+    ...(plan.refire ? [`**Already rolled back:** ${plan.refire}`] : []),
+    ...(plan.changes && plan.changes.length > 0
+      ? ['', '**Planned change (confirm approves exactly this):**', ...plan.changes.map((c) => `- ${c}`)]
+      : []),
     '',
     `Confirm or reject: temporal workflow signal --workflow-id ${h.incidentId} --name confirm --input '{"by":"<you>"}'`,
   ]);
@@ -162,6 +190,16 @@ export function renderSlaBreach(h: IncidentHeader, deadline: string, phase: stri
 
 export function renderIncidentClosed(h: IncidentHeader, outcome: string, detail: string): string {
   return message(`ℹ️ INCIDENT CLOSED: ${outcome}`, h, [`**Detail:** ${detail}`]);
+}
+
+export function renderProcedureConfirmation(h: IncidentHeader, target: string, step: string, until: string): string {
+  return message('🟠 ROLLBACK STEP NEEDS CONFIRMATION', h, [
+    `**Procedure:** ${target}`,
+    `**Step:** ${step} (destructive)`,
+    `**Waits until:** ${until}, then gives up on this step`,
+    '',
+    `Confirm: temporal workflow signal --workflow-id ${h.incidentId} --name confirm --input '{"by":"<you>"}'`,
+  ]);
 }
 
 export function renderRollbackFailed(h: IncidentHeader, detail: string): string {

@@ -1,27 +1,16 @@
-// How a notification channel or probed URL is named in logs, timelines and errors: scheme, host
-// and path only. Slack webhook URLs are credentials in their path, so Slack shows the host alone.
+// How a notification channel or probed URL is named in logs, timelines and errors. Channels are
+// names already (their URLs live in the worker's configuration); a probed URL shows scheme, host
+// and path only, never credentials or a query.
 import type { ErrorRateSource, NotificationChannel } from '../schemas/incidentRollback.js';
-
-function hostOf(url: string): string {
-  const match = /^[a-z]+:\/\/(?:[^@/?#]*@)?([^/?#]+)/i.exec(url);
-  return match?.[1] ?? 'unknown host';
-}
 
 function withoutQuery(url: string): string {
   return url.replace(/^([a-z]+:\/\/)(?:[^@/?#]*@)?/i, '$1').replace(/[?#].*$/, '');
 }
 
 export function describeChannel(channel: NotificationChannel): string {
-  switch (channel.type) {
-    case 'slack':
-      return `slack ${hostOf(channel.webhookUrl)}`;
-    case 'webhook':
-      return `webhook ${withoutQuery(channel.url)}`;
-    case 'log':
-      return 'log';
-  }
+  return `channel "${channel.channel}"`;
 }
 
-export function describeErrorRateSource(source: ErrorRateSource): string {
+export function describeErrorRateSource(source: Pick<ErrorRateSource, 'url'>): string {
   return `health URL ${withoutQuery(source.url)}`;
 }

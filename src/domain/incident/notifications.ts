@@ -7,6 +7,7 @@ export type NotificationKind =
   | 'confirmation-request'
   | 'investigation-request'
   | 'escalation'
+  | 'procedure-confirmation-request'
   | 'sla-warning'
   | 'sla-breach'
   | 'incident-closed'

@@ -5,7 +5,17 @@ export const WAITING_PHASES = ['awaiting-confirmation', 'awaiting-investigation'
 
 export const CLOSED_PHASES = [
   'rolled-back',
+  /** Rolled back, but the readings afterwards are still above the thresholds: paged. */
+  'rolled-back-unhealthy',
+  /** Rolled back, but nothing could be read to verify it (an unreadable source): paged. */
+  'rolled-back-unverified',
   'rollback-failed',
+  /** A procedure could not be planned (not found, marked target...): nothing changed, paged. */
+  'plan-failed',
+  /** The incident's `dryRun`: every procedure planned, nothing changed. */
+  'dry-run',
+  /** The incident's overall limit passed with nobody finishing it: paged. */
+  'expired',
   'rejected',
   'aborted',
   'investigated-no-rollback',

@@ -1,64 +1,39 @@
-// Procedures are the rollback workflows an incident runs as children, named by workflow type.
-// A new procedure plugs in by adding its type here and exporting it from src/workflows/index.ts
-// (a unit test keeps the two lists in step).
+// What an incident reads from its procedures' results: only the contract's shared fields
+// (src/domain/procedures/contract.ts), never a procedure's own field names.
+import type { LastRollback, ProcedureResult } from '../procedures/contract.js';
 
-export const PROCEDURE_WORKFLOW_TYPES = [
-  'lambdaAliasRollback',
-  'kubernetesDeploymentRollback',
-  'blueGreenRollback',
-  'canaryRollback',
-  'configMapRollback',
-  'secretRollback',
-  'rdsSnapshotRestore',
-  'rdsPointInTimeRestore',
-  'route53RecordRollback',
-] as const;
-
-export type ProcedureWorkflowType = (typeof PROCEDURE_WORKFLOW_TYPES)[number];
-
-export interface ProcedureRef {
-  type: ProcedureWorkflowType;
-  input: Record<string, unknown>;
-}
-
-/** Request context that says nothing about what is rolled back. */
-const NOT_TARGET = new Set(['reason', 'requestedBy', 'dryRun']);
-
-/** "lambdaAliasRollback functionName=checkout-api alias=production -> previous version", for people. */
-export function describeTarget(procedure: ProcedureRef): string {
-  const entries = Object.entries(procedure.input).filter(([k]) => !NOT_TARGET.has(k));
-  const to = entries.find(([k]) => /^to[A-Z]/.test(k));
-  const what = entries
-    .filter(([k]) => k !== to?.[0])
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-    .join(' ');
-  const destination = to ? `${to[0].slice(2).toLowerCase()} ${String(to[1])}` : 'previous version/revision';
-  return `${procedure.type}${what ? ` ${what}` : ''} -> ${destination}`;
-}
-
-/** The version a finished procedure left in place, from the result fields procedures share. */
-export function describeOutcome(type: string, result: unknown): string {
+/** The contract fields of a result, or undefined where a procedure does not report them. */
+export function contractOf(result: unknown): Partial<ProcedureResult> {
   const r = (result ?? {}) as Record<string, unknown>;
-  for (const key of ['currentVersion', 'toVersion', 'toRevision', 'revision', 'version']) {
-    const value = r[key];
-    if (typeof value === 'string' || typeof value === 'number') {
-      const label = key.toLowerCase().includes('revision') ? 'revision' : 'version';
-      return `${type}: ${label} ${value}`;
-    }
-  }
-  return typeof r.message === 'string' ? `${type}: ${r.message}` : `${type}: done`;
+  const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
+  const last = r.lastRollback as LastRollback | undefined;
+  return {
+    message: str('message'),
+    from: str('from'),
+    to: str('to'),
+    changed: typeof r.changed === 'boolean' ? r.changed : undefined,
+    verified: typeof r.verified === 'boolean' ? r.verified : undefined,
+    dryRun: typeof r.dryRun === 'boolean' ? r.dryRun : undefined,
+    pin: typeof r.pin === 'object' && r.pin !== null ? (r.pin as Record<string, unknown>) : undefined,
+    lastRollback: last && typeof last.at === 'string' ? last : undefined,
+  };
 }
 
-/**
- * True when the procedure reports that it checked its own result: `verified: true`, a passed
- * `verification`, or verification checks that all passed.
- */
+/** "revision 3 -> revision 2", or the procedure's own message when it has no from/to. */
+export function describeChange(result: unknown): string {
+  const c = contractOf(result);
+  if (c.from !== undefined && c.to !== undefined) return `${c.from} -> ${c.to}`;
+  return c.message ?? 'no plan reported';
+}
+
+/** The state a finished procedure left in place, from its `to`. */
+export function describeOutcome(target: string, result: unknown): string {
+  const c = contractOf(result);
+  return `${target}: ${c.to ?? c.message ?? 'done'}`;
+}
+
+/** A procedure counts as verified only when it says so and was no dry run. */
 export function reportsVerified(result: unknown): boolean {
-  const r = (result ?? {}) as {
-    verified?: unknown;
-    verification?: { passed?: unknown };
-    checks?: { passed?: unknown }[];
-  };
-  if (r.verified === true || r.verification?.passed === true) return true;
-  return Array.isArray(r.checks) && r.checks.length > 0 && r.checks.every((c) => c.passed === true);
+  const c = contractOf(result);
+  return c.verified === true && c.dryRun !== true;
 }

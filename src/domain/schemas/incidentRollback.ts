@@ -1,19 +1,31 @@
 import { z } from 'zod';
-import { classifyExplicit, classifySignals, DEFAULT_THRESHOLDS, type Classification } from '../decisionMatrix.js';
+import { classifyWorst, DEFAULT_THRESHOLDS, type Classification } from '../decisionMatrix.js';
 import { FOLLOW_UP_STAGE_IDS } from '../incident/followUps.js';
-import { PROCEDURE_WORKFLOW_TYPES } from '../incident/procedures.js';
+import { PROCEDURE_TYPES } from '../procedures/registry.js';
 import { resourceName } from './common.js';
 
 const severity = z.enum(['P0', 'P1', 'P2', 'P3']);
 const person = z.string().trim().min(1, 'must name a person');
 const percent = z.number().min(0, 'must be 0 or more');
 
-/** Where announcements go. A Slack or webhook URL is a credential: it is never logged or echoed. */
-export const notificationChannel = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('slack'), webhookUrl: z.string().url() }).strict(),
-  z.object({ type: z.literal('webhook'), url: z.string().url() }).strict(),
-  z.object({ type: z.literal('log') }).strict(),
-]);
+/**
+ * Where announcements go: a channel configured on the worker, by name (`{"channel":"payments-slack"}`;
+ * `log` is built in). A Slack or webhook URL is a credential, so it never travels in an input,
+ * a history or a result: the worker resolves names from its own configuration (ROLLBACK_CHANNELS).
+ */
+const channelRef = z.object({ channel: z.string().trim().min(1, 'must name a configured channel') }).strict();
+export const notificationChannel = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    if (typeof v === 'object' && v !== null && ('webhookUrl' in v || 'url' in v || 'type' in v)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message:
+          'inline channel URLs are credentials and are refused: name a channel configured on the worker instead, e.g. {"channel":"payments-slack"} (ROLLBACK_CHANNELS)',
+      });
+    }
+  })
+  .pipe(channelRef);
 export type NotificationChannel = z.infer<typeof notificationChannel>;
 
 /** Where the P2 monitor reads the error rate; one kind now, Prometheus or CloudWatch later. */
@@ -21,6 +33,12 @@ export const errorRateSource = z.discriminatedUnion('type', [
   z.object({ type: z.literal('healthUrl'), url: z.string().url() }).strict(),
 ]);
 export type ErrorRateSource = z.infer<typeof errorRateSource>;
+
+/** Where latency is read: a health URL's JSON `p95Ms` or `latencyMs`, healthy below `thresholdMs`. */
+export const latencySource = z
+  .object({ type: z.literal('healthUrl'), url: z.string().url(), thresholdMs: z.number().positive() })
+  .strict();
+export type LatencySource = z.infer<typeof latencySource>;
 
 const observedSignals = {
   outage: z.boolean().optional(),
@@ -30,7 +48,7 @@ const observedSignals = {
 
 export const procedureRef = z
   .object({
-    type: z.enum(PROCEDURE_WORKFLOW_TYPES),
+    type: z.enum(PROCEDURE_TYPES),
     input: z.record(z.unknown()).default({}),
   })
   .strict();
@@ -48,9 +66,23 @@ export const incidentRollbackInput = z
     incidentCommander: person.optional(),
     approvers: z.array(person).min(1, 'must name at least one approver when given').optional(),
     impact: z.string().trim().min(1).optional(),
+    /** Plan every procedure, change nothing, and close `dry-run` with the plans. */
+    dryRun: z.boolean().default(false),
+    /** A target rolled back by this service less than this long ago is not rolled back without a person. */
+    refireWindowMinutes: z.number().min(0).default(60),
+    /** Unanswered escalations are paged again this often. */
+    repageMinutes: z.number().positive().default(5),
+    /** The whole incident's limit: it closes `expired` (and pages) when nobody finished it by then. */
+    maxDurationHours: z
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(24),
+    /** Whether `requestedBy` may confirm the rollback they asked for. */
+    allowSelfApproval: z.boolean().default(false),
     notify: z
       .object({
-        channels: z.array(notificationChannel).default([{ type: 'log' }]),
+        channels: z.array(notificationChannel).default([{ channel: 'log' }]),
         /** Escalations and SLA breaches; the announcement channels when empty. */
         escalation: z.array(notificationChannel).default([]),
       })
@@ -63,10 +95,34 @@ export const incidentRollbackInput = z
       })
       .strict()
       .default({}),
+    investigation: z
+      .object({
+        /** After this, the investigation is escalated and paged again every `repageMinutes`. */
+        timeoutMinutes: z.number().positive().default(30),
+        onTimeout: z.enum(['escalate', 'abort']).default('escalate'),
+      })
+      .strict()
+      .default({}),
     monitoring: z
-      .object({ errorRate: errorRateSource, intervalMinutes: z.number().positive().default(5) })
+      .object({
+        errorRate: errorRateSource,
+        latency: latencySource.optional(),
+        intervalMinutes: z.number().positive().default(5),
+        /** This many failed probes in a row count as a complete outage. */
+        failedProbesForOutage: z.number().int().positive().default(3),
+      })
       .strict()
       .optional(),
+    /** After the rollback: healthy means this many readings in a row below the P2 threshold. */
+    verification: z
+      .object({
+        healthyReadings: z.number().int().positive().default(3),
+        intervalMinutes: z.number().positive().default(1),
+        /** Give up (unhealthy, or not verified) when the readings are not healthy by then. */
+        windowMinutes: z.number().positive().default(10),
+      })
+      .strict()
+      .default({}),
     thresholds: z
       .object({
         majorErrorRatePct: percent.optional(),
@@ -103,7 +159,10 @@ export type ConfirmationTimeoutPolicy = IncidentRollbackInput['confirmation']['o
 
 type Observed = Pick<IncidentRollbackInput, 'outage' | 'errorRatePct' | 'latencyDegradationPct' | 'severity'>;
 
-/** The decision matrix applied to an input or alert: the explicit severity, else the signals. */
+/**
+ * The decision matrix applied to an input or alert: the worst of the explicit severity and the
+ * signals (an explicit "P3" never hides an observed outage).
+ */
 export function classifyIncident(
   observed: Observed,
   thresholds: IncidentRollbackInput['thresholds'] = undefined,
@@ -114,7 +173,7 @@ export function classifyIncident(
     errorRatePct: observed.errorRatePct,
     latencyDegradationPct: observed.latencyDegradationPct,
   };
-  return observed.severity ? classifyExplicit(observed.severity, signals, t) : classifySignals(signals, t);
+  return classifyWorst(observed.severity, signals, t);
 }
 
 // Human input, by signal or update. Each names who acted.

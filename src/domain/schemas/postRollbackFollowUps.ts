@@ -22,7 +22,7 @@ export const postRollbackFollowUpsInput = z
     environment: resourceName,
     /** When the rollback completed; reminders count from here. Defaults to the start time. */
     completedAt: z.string().datetime({ offset: true }).optional(),
-    channels: z.array(notificationChannel).default([{ type: 'log' }]),
+    channels: z.array(notificationChannel).default([{ channel: 'log' }]),
     /** The incident's checklist as it closed, so the items still open can be ticked here. */
     checklist: z.array(checklistItemState).optional(),
   })

@@ -1,22 +1,39 @@
 // The two P1 waits of the decision matrix: "rollback after confirmation" (with a policy for no
-// answer) and "rollback after investigation". Either wait also ends on a new severity or an abort.
+// answer) and "rollback after investigation". Both are bounded: after their timeout they
+// escalate and page again every `repageMinutes`, and the incident's overall limit ends them.
 import { renderConfirmationRequest, renderInvestigationRequest } from '../../domain/incident/announcements.js';
+import { describeChange } from '../../domain/incident/procedures.js';
 import type { Decisions } from './humanInput.js';
 import type { Incident } from './incident.js';
+import { waitPaging } from './repage.js';
 
 const MINUTE = 60_000;
 
-export type ApprovalOutcome = 'confirmed' | 'rejected' | 'aborted' | 'severity-changed';
+export type ApprovalOutcome = 'confirmed' | 'rejected' | 'aborted' | 'severity-changed' | 'expired';
+
+/** The concrete change a confirmation approves: each procedure's plan. */
+export function plannedChanges(incident: Incident): string[] {
+  return incident.procedures.map((p) => `${p.target}: ${p.plan ? describeChange(p.plan) : 'not planned'}`);
+}
 
 export async function waitForApprovalOrTimeout(incident: Incident, decisions: Decisions): Promise<ApprovalOutcome> {
-  const { timeoutMinutes, onTimeout } = incident.input.confirmation;
+  const { timeoutMinutes } = incident.input.confirmation;
+  // A re-fired alert or an unconfirmed raise never rolls back on its own, whatever the policy.
+  const onTimeout =
+    incident.needsPerson && incident.input.confirmation.onTimeout === 'rollback'
+      ? 'escalate'
+      : incident.input.confirmation.onTimeout;
+  decisions.approval = undefined;
   incident.enter(
     'awaiting-confirmation',
     `waiting for confirm or reject (no answer in ${timeoutMinutes} min: ${onTimeout})`,
   );
   incident.announce(
     'confirmation-request',
-    renderConfirmationRequest(incident.header, incident.input.reason, incident.deadlineIso() ?? 'none'),
+    renderConfirmationRequest(incident.header, incident.input.reason, incident.deadlineIso() ?? 'none', {
+      changes: plannedChanges(incident),
+      refire: incident.refire,
+    }),
   );
   const answered = () => decisions.approval !== undefined;
   let waited = await incident.waitFor(answered, timeoutMinutes * MINUTE);
@@ -28,25 +45,44 @@ export async function waitForApprovalOrTimeout(incident: Incident, decisions: De
       case 'abort':
         return 'aborted';
       case 'escalate':
-        // Keep waiting: the SLA timer escalates again at the deadline.
-        incident.escalate(`no confirm or reject within ${timeoutMinutes} minutes`, 'confirm or reject');
         incident.currentStep = 'waiting for confirm or reject (escalated)';
-        waited = await incident.waitFor(answered);
+        waited = await waitPaging(
+          incident,
+          answered,
+          `no confirm or reject within ${timeoutMinutes} minutes`,
+          'confirm or reject',
+        );
     }
   }
   if (waited !== 'done') return waited as ApprovalOutcome;
   return decisions.approval!.decision;
 }
 
-export type InvestigationOutcome = 'rollback' | 'no-rollback' | 'aborted' | 'severity-changed';
+export type InvestigationOutcome = 'rollback' | 'no-rollback' | 'aborted' | 'severity-changed' | 'expired';
 
 export async function waitForInvestigation(incident: Incident, decisions: Decisions): Promise<InvestigationOutcome> {
-  incident.enter('awaiting-investigation', 'waiting for investigationResult { rollback, by, notes }');
+  const { timeoutMinutes, onTimeout } = incident.input.investigation;
+  incident.enter(
+    'awaiting-investigation',
+    `waiting for investigationResult { rollback, by, notes } (${timeoutMinutes} min: ${onTimeout})`,
+  );
   incident.announce(
     'investigation-request',
     renderInvestigationRequest(incident.header, incident.input.reason, incident.deadlineIso() ?? 'none'),
   );
-  const waited = await incident.waitFor(() => decisions.investigation !== undefined);
+  const reported = () => decisions.investigation !== undefined;
+  let waited = await incident.waitFor(reported, timeoutMinutes * MINUTE);
+  if (waited === 'timeout') {
+    incident.record('confirmation-timeout', `no investigation result within ${timeoutMinutes} minutes: ${onTimeout}`);
+    if (onTimeout === 'abort') return 'aborted';
+    incident.currentStep = 'waiting for investigationResult (escalated)';
+    waited = await waitPaging(
+      incident,
+      reported,
+      `no investigation result within ${timeoutMinutes} minutes`,
+      'investigationResult { rollback, by }',
+    );
+  }
   if (waited !== 'done') return waited as InvestigationOutcome;
   return decisions.investigation!.rollback ? 'rollback' : 'no-rollback';
 }

@@ -1,7 +1,18 @@
 // Everything people (and alerting) can send to a running incident, and what they can ask it.
-// Each action is validated, then lands in the timeline with who did it; an approval from
-// someone outside `approvers` or in the wrong phase is refused and the refusal recorded.
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+// Each action is validated, then lands in the timeline with who did it. With `approvers` set,
+// every input that changes what happens (confirm, reject, investigationResult, escalate, abort)
+// must come from an approver; checklist ticks gate nothing and are open to anyone. The person
+// who requested the rollback may not confirm it unless `allowSelfApproval`. Refusals are
+// recorded, and an update answers with the reason.
+import { ApplicationFailure, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
+import { renderProcedureConfirmation } from '../../domain/incident/announcements.js';
+import {
+  procedureAwaitingSignal,
+  procedureAwaitSettledSignal,
+  type ProcedureAwaiting,
+} from '../support/procedureSignals.js';
+import { confirmSignal as childConfirmSignal } from '../support/confirmation.js';
+import { reason } from './notifier.js';
 import type { ZodType, ZodTypeDef } from 'zod';
 import { isWaiting } from '../../domain/incident/phases.js';
 import { tickByRequest } from '../../domain/incident/checklist.js';
@@ -51,6 +62,8 @@ export function listenForPeople(incident: Incident): Decisions {
     acceptSignal(record, name, schema, raw, apply);
 
   function approve(decision: 'confirmed' | 'rejected', req: ConfirmRequest | RejectRequest): ApprovalReceipt {
+    const waiting = waitingChild(incident);
+    if (decision === 'confirmed' && waiting && incident.phase === 'rolling-back') return forward(waiting, req);
     const refusal = approvalRefusal(incident, decision, req.by);
     if (refusal) {
       incident.record('refused', `${decision === 'confirmed' ? 'confirm' : 'reject'} refused: ${refusal}`, req.by);
@@ -71,6 +84,47 @@ export function listenForPeople(incident: Incident): Decisions {
     }
   }
 
+  /** A `confirm` while a procedure waits for one goes to that procedure, checked like any other. */
+  function forward(waiting: ProcedureAwaiting, req: ConfirmRequest): ApprovalReceipt {
+    const refusal = authorityRefusal(incident, req.by) ?? selfApprovalRefusal(incident, req.by);
+    if (refusal) {
+      incident.record('refused', `confirm of "${waiting.step}" refused: ${refusal}`, req.by);
+      throw ApplicationFailure.create({ type: 'ApprovalRefused', message: refusal, nonRetryable: true });
+    }
+    incident.record('forwarded', `confirm of "${waiting.step}" forwarded to ${waiting.workflowId}`, req.by);
+    incident.forwarding.push(
+      getExternalWorkflowHandle(waiting.workflowId)
+        .signal(childConfirmSignal, { by: req.by, step: waiting.step, ...(req.notes ? { note: req.notes } : {}) })
+        .catch((error: unknown) =>
+          incident.record('notification-failed', `confirm to ${waiting.workflowId} failed: ${reason(error)}`),
+        ),
+    );
+    return { accepted: true, decision: 'confirmed', by: req.by, phase: incident.phase };
+  }
+
+  setHandler(procedureAwaitingSignal, (awaiting) => {
+    const run = incident.procedures.find((p) => p.workflowId === awaiting.workflowId);
+    if (!run) return;
+    run.awaiting = awaiting;
+    const until = new Date(Date.parse(awaiting.since) + awaiting.timeoutSeconds * 1000).toISOString();
+    incident.currentStep = `${run.target} waits for confirm of "${awaiting.step}" until ${until}`;
+    incident.record('procedure-awaiting', `${run.target} waits for confirm of "${awaiting.step}" until ${until}`);
+    const text = renderProcedureConfirmation(incident.header, run.target, awaiting.step, until);
+    incident.notifier.send('procedure-confirmation-request', text, incident.channels);
+    incident.escalate(`${run.target} waits for confirm of "${awaiting.step}"`, `confirm by ${until}`);
+  });
+  setHandler(procedureAwaitSettledSignal, (settled) => {
+    const run = incident.procedures.find((p) => p.workflowId === settled.workflowId);
+    if (!run?.awaiting) return;
+    run.awaiting = undefined;
+    incident.currentStep = `procedure running: ${run.target}`;
+    incident.record(
+      'procedure-awaiting',
+      `${run.target}: "${settled.step}" ${settled.outcome}${settled.by ? ` by ${settled.by}` : ''}`,
+      settled.by,
+    );
+  });
+
   setHandler(confirmSignal, (raw) =>
     accept('confirm', confirmRequest, raw, (req) => approveBySignal('confirmed', req)),
   );
@@ -80,6 +134,11 @@ export function listenForPeople(incident: Incident): Decisions {
 
   setHandler(investigationResultSignal, (raw) =>
     accept('investigationResult', investigationResult, raw, (req) => {
+      const refusal = authorityRefusal(incident, req.by);
+      if (refusal) {
+        incident.record('refused', `investigation result refused: ${refusal}`, req.by);
+        return;
+      }
       if (incident.phase !== 'awaiting-investigation') {
         incident.record('refused', `investigation result refused: the incident is ${incident.phase}`, req.by);
         return;
@@ -92,8 +151,14 @@ export function listenForPeople(incident: Incident): Decisions {
 
   setHandler(escalateSignal, (raw) =>
     accept('escalate', escalateRequest, raw, (req) => {
+      const refusal = authorityRefusal(incident, req.by);
+      if (refusal) {
+        incident.record('refused', `escalate to ${req.severity} refused: ${refusal}`, req.by);
+        return;
+      }
       const to = classifyIncident({ ...incident.input, severity: req.severity }, incident.input.thresholds);
-      if (incident.closed || !incident.raise(to, req.by, req.reason ?? 'escalated by hand')) {
+      const byApprover = incident.input.approvers !== undefined;
+      if (incident.closed || !incident.raise(to, req.by, req.reason ?? 'escalated by hand', { byApprover })) {
         incident.record(
           'ignored',
           `escalate to ${req.severity} ignored: the incident is ${incident.severity}, ${incident.phase}`,
@@ -105,6 +170,11 @@ export function listenForPeople(incident: Incident): Decisions {
 
   setHandler(abortSignal, (raw) =>
     accept('abort', abortRequest, raw, (req) => {
+      const refusal = authorityRefusal(incident, req.by);
+      if (refusal) {
+        incident.record('refused', `abort refused: ${refusal}`, req.by);
+        return;
+      }
       if (!isWaiting(incident.phase) && incident.phase !== 'assessing') {
         // A half-finished rollback is worse than a finished one: once it runs, it completes.
         incident.record('refused', `abort refused: the incident is ${incident.phase}`, req.by);
@@ -132,10 +202,32 @@ export function listenForPeople(incident: Incident): Decisions {
   return decisions;
 }
 
-function approvalRefusal(incident: Incident, decision: string, who: string): string | undefined {
+/** Why `who` may not change what this incident does, or undefined when they may. */
+function authorityRefusal(incident: Incident, who: string): string | undefined {
   const approvers = incident.input.approvers;
   if (approvers && !approvers.includes(who)) {
     return `${who} is not an approver of this incident (approvers: ${approvers.join(', ')})`;
+  }
+  return undefined;
+}
+
+function selfApprovalRefusal(incident: Incident, who: string): string | undefined {
+  if (!incident.input.allowSelfApproval && who === incident.input.requestedBy) {
+    return `${who} requested this rollback and may not confirm it (allowSelfApproval is false)`;
+  }
+  return undefined;
+}
+
+function waitingChild(incident: Incident): ProcedureAwaiting | undefined {
+  return incident.procedures.find((p) => p.awaiting !== undefined)?.awaiting;
+}
+
+function approvalRefusal(incident: Incident, decision: string, who: string): string | undefined {
+  const refusal = authorityRefusal(incident, who);
+  if (refusal) return refusal;
+  if (decision === 'confirmed') {
+    const self = selfApprovalRefusal(incident, who);
+    if (self) return self;
   }
   if (incident.phase !== 'awaiting-confirmation') {
     const verb = decision === 'confirmed' ? 'confirmed' : 'rejected';

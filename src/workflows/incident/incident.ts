@@ -5,7 +5,7 @@ import { condition, log, upsertSearchAttributes, workflowInfo } from '@temporali
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { isMoreSevere, type Classification } from '../../domain/decisionMatrix.js';
 import { findChecklistItem, newChecklist, tick, type ChecklistItemId } from '../../domain/incident/checklist.js';
-import { describeTarget } from '../../domain/incident/procedures.js';
+import { describeTarget } from '../../domain/procedures/registry.js';
 import { isClosed, type ClosedPhase, type Phase } from '../../domain/incident/phases.js';
 import type { TimelineEntry, TimelineKind } from '../../domain/incident/timeline.js';
 import {
@@ -25,13 +25,18 @@ import type { NotificationKind } from '../../domain/incident/notifications.js';
 import { renderEscalation } from '../../domain/incident/announcements.js';
 import { temporalApi } from './activities.js';
 import { Notifier } from './notifier.js';
-import type { IncidentStatus, ProcedureRun } from './types.js';
+import type { IncidentStatus, ProcedureRun, VerificationSummary } from './types.js';
 
 /** Who ticks the checklist items the workflow does itself. */
 export const SELF = 'incidentRollback';
 
-/** How a wait ended: its own condition, a new severity (re-plan), an abort, or its timeout. */
-export type WaitOutcome = 'done' | 'severity-changed' | 'aborted' | 'timeout';
+/**
+ * How a wait ended: its own condition, a new severity (re-plan), an abort, its timeout, or the
+ * incident's overall limit (`expired`).
+ */
+export type WaitOutcome = 'done' | 'severity-changed' | 'aborted' | 'timeout' | 'expired';
+
+const MINUTE = 60_000;
 
 /** The deadline window of the current severity: from when it was assessed to when it is due. */
 export interface SlaWindow {
@@ -57,6 +62,20 @@ export class Incident {
   rollbackStartedMs?: number;
   rollbackFinishedMs?: number;
   followUpsWorkflowId?: string;
+  /** The incident's overall limit (epoch ms): every wait ends by then. */
+  readonly expiresAtMs: number;
+  /** Set when a plan shows a recent rollback of this target: no rollback without a person. */
+  refire?: string;
+  /**
+   * Set when something other than an approver (an alert, the monitor) made the rollback
+   * immediate while approvers are set: it still waits for a confirmation, and pages.
+   */
+  confirmationRequired = false;
+  /** Set once the workflow body has returned or failed: background loops stop. */
+  ended = false;
+  verification?: VerificationSummary;
+  /** Signals forwarded to child procedures, awaited before the incident closes. */
+  readonly forwarding: Promise<void>[] = [];
   readonly timeline: TimelineEntry[] = [];
   readonly checklist = newChecklist();
   readonly procedures: ProcedureRun[];
@@ -66,6 +85,7 @@ export class Incident {
   constructor(readonly input: IncidentRollbackInput) {
     this.detectedAtMs = input.detectedAt ? Date.parse(input.detectedAt) : workflowInfo().startTime.getTime();
     this.classification = classifyIncident(input, input.thresholds);
+    this.expiresAtMs = workflowInfo().startTime.getTime() + input.maxDurationHours * 60 * MINUTE;
     this.procedures = input.procedures.map((p, i) => ({
       type: p.type,
       workflowId: `${this.id}-${i + 1}-${p.type}`,
@@ -144,9 +164,16 @@ export class Incident {
     this.enter(outcome, step);
   }
 
-  /** Raises the severity (never lowers it); true when it changed. */
-  raise(to: Classification, by: string, why: string): boolean {
+  /**
+   * Raises the severity (never lowers it); true when it changed. With approvers set, only an
+   * approver can make a rollback immediate: an alert or the monitor raises the severity, its
+   * deadline and pages, but the rollback still waits for a confirmation.
+   */
+  raise(to: Classification, by: string, why: string, options: { byApprover?: boolean } = {}): boolean {
     if (!isMoreSevere(to.severity, this.severity)) return false;
+    if (this.input.approvers && !options.byApprover && to.action === 'immediate-rollback') {
+      this.confirmationRequired = true;
+    }
     const from = this.severity;
     this.classification = to;
     this.revision += 1;
@@ -189,8 +216,12 @@ export class Incident {
   async waitFor(done: () => boolean, timeoutMs?: number): Promise<WaitOutcome> {
     const revision = this.revision;
     const ended = () => done() || this.revision !== revision || this.abortedBy !== undefined;
-    if (timeoutMs === undefined) await condition(ended);
-    else if (!(await condition(ended, Math.max(timeoutMs, 1)))) return 'timeout';
+    // Every wait is bounded: by its own timeout, and at the latest by the incident's limit.
+    const toLimit = this.expiresAtMs - Date.now();
+    const bound = timeoutMs === undefined ? toLimit : Math.min(timeoutMs, toLimit);
+    if (!(await condition(ended, Math.max(bound, 1)))) {
+      return timeoutMs !== undefined && timeoutMs < toLimit ? 'timeout' : 'expired';
+    }
     if (this.abortedBy !== undefined) return 'aborted';
     if (this.revision !== revision) return 'severity-changed';
     return 'done';
@@ -221,7 +252,15 @@ export class Incident {
       alerts: this.alerts,
       procedures: this.procedures,
       followUpsWorkflowId: this.followUpsWorkflowId,
+      refire: this.refire,
+      expiresAt: new Date(this.expiresAtMs).toISOString(),
+      verification: this.verification,
     };
+  }
+
+  /** True when the rollback must wait for a person whatever the severity says. */
+  get needsPerson(): boolean {
+    return this.refire !== undefined || this.confirmationRequired;
   }
 
   incidentCommander(): string | undefined {

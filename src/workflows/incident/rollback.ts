@@ -1,14 +1,115 @@
-// "Rollback command executed", "Rollback progress monitored": the incident's procedures run as
-// child workflows, one after the other in the order given, each by its workflow type and input.
-import { executeChild } from '@temporalio/workflow';
-import { reportsVerified } from '../../domain/incident/procedures.js';
+// Plan, pin, apply (src/domain/procedures/contract.ts). At assessment every procedure runs as a
+// dry-run child: its plan (from, to, lastRollback, pin) is kept on the procedure run, shown in
+// `status` and in the confirmation request. The apply runs each procedure with the plan's pin,
+// one after the other, with parent close policy ABANDON: terminating the incident must not kill
+// a rollback half done (a Deployment mid-rollout, an alias half moved). Then the service's own
+// readings decide whether the rollback worked.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  executeChild,
+  ParentClosePolicy,
+} from '@temporalio/workflow';
 import { DEFAULT_THRESHOLDS } from '../../domain/decisionMatrix.js';
+import { round } from '../../domain/incident/announcements.js';
+import { contractOf, reportsVerified } from '../../domain/incident/procedures.js';
+import { accepts, procedureEntry, type ProcedureRef } from '../../domain/procedures/registry.js';
 import type { Incident } from './incident.js';
 import { SELF } from './incident.js';
-import { readErrorRate } from './monitoring.js';
+import { readErrorRate, readLatency } from './monitoring.js';
 import { reason } from './notifier.js';
+import type { ProcedurePlan, VerificationSummary } from './types.js';
 
-export class RollbackFailed extends Error {}
+const MINUTE = 60_000;
+
+export class RollbackFailed extends Error {
+  constructor(
+    message: string,
+    readonly failureType: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The failure type of a child's failure ("TargetChanged", "NotFound"...), when it has one. */
+function failureTypeOf(error: unknown): string {
+  let e: unknown = error;
+  while (e instanceof ChildWorkflowFailure || e instanceof ActivityFailure) e = e.cause;
+  return e instanceof ApplicationFailure && e.type ? e.type : 'Failed';
+}
+
+/**
+ * A procedure's input as the incident runs it: a restore picks a snapshot from before the
+ * detection (`before`), and a Kubernetes ladder's destructive rungs wait no longer than the
+ * incident itself lives. Each is added only when the caller left it out and the procedure's
+ * schema takes it.
+ */
+export function childInput(incident: Incident, procedure: ProcedureRef): Record<string, unknown> {
+  const entry = procedureEntry(procedure.type);
+  let input = { ...procedure.input };
+  if (entry.takesBefore && input.before === undefined) {
+    const withBefore = { ...input, before: new Date(incident.detectedAtMs).toISOString() };
+    if (accepts(procedure.type, withBefore)) input = withBefore;
+  }
+  if (entry.hasFallbacks) {
+    const fallbacks = (input.fallbacks ?? {}) as Record<string, unknown>;
+    if (fallbacks.confirmationTimeoutSeconds === undefined) {
+      const left = Math.floor((incident.expiresAtMs - Date.now()) / 1000);
+      const seconds = Math.max(60, Math.min(900, left));
+      const withTimeout = { ...input, fallbacks: { ...fallbacks, confirmationTimeoutSeconds: seconds } };
+      if (accepts(procedure.type, withTimeout)) input = withTimeout;
+    }
+  }
+  return input;
+}
+
+export class PlanFailed extends Error {}
+
+/** Every procedure's dry run; a plan that fails means no automatic rollback. */
+export async function planProcedures(incident: Incident): Promise<void> {
+  for (const [index, procedure] of incident.input.procedures.entries()) {
+    const run = incident.procedures[index]!;
+    incident.currentStep = `planning ${index + 1}/${incident.procedures.length}: ${run.target}`;
+    try {
+      const result = await executeChild(procedure.type, {
+        workflowId: `${run.workflowId}-plan`,
+        args: [{ ...childInput(incident, procedure), dryRun: true }],
+      });
+      const c = contractOf(result);
+      const plan: ProcedurePlan = {
+        from: c.from,
+        to: c.to,
+        message: c.message,
+        lastRollback: c.lastRollback,
+        pin: c.pin,
+      };
+      Object.assign(run, { status: 'planned', plan });
+      incident.record(
+        'procedure-planned',
+        `${run.target}: ${c.from ?? '?'} -> ${c.to ?? '?'}${c.message ? ` (${c.message})` : ''}`,
+      );
+    } catch (error) {
+      Object.assign(run, { status: 'failed', error: reason(error) });
+      incident.record('procedure-failed', `${run.target}: plan failed: ${run.error}`);
+      throw new PlanFailed(`${run.target} (workflow ${run.workflowId}-plan) could not be planned: ${run.error}`);
+    }
+  }
+}
+
+/** The re-fire guard: the newest rollback mark within `refireWindowMinutes`, in words. */
+export function recentRollback(incident: Incident): string | undefined {
+  const windowMs = incident.input.refireWindowMinutes * MINUTE;
+  for (const run of incident.procedures) {
+    const last = run.plan?.lastRollback;
+    if (!last) continue;
+    const ageMs = Date.now() - Date.parse(last.at);
+    if (ageMs >= 0 && ageMs < windowMs) {
+      return `${run.target} was rolled back at ${last.at} (from ${last.from}${last.by ? `, by ${last.by}` : ''}), still failing`;
+    }
+  }
+  return undefined;
+}
 
 export async function runProcedures(incident: Incident): Promise<void> {
   for (const [index, procedure] of incident.input.procedures.entries()) {
@@ -16,43 +117,112 @@ export async function runProcedures(incident: Incident): Promise<void> {
     incident.currentStep = `procedure ${index + 1}/${incident.procedures.length}: ${run.target}`;
     Object.assign(run, { status: 'running', startedAt: new Date().toISOString() });
     incident.record('procedure-started', `${run.target} (workflow ${run.workflowId})`);
+    const pin = run.plan?.pin;
     try {
-      const pending = executeChild(procedure.type, { workflowId: run.workflowId, args: [procedure.input] });
+      const pending = executeChild(procedure.type, {
+        workflowId: run.workflowId,
+        args: [{ ...childInput(incident, procedure), ...(pin ? { pin } : {}) }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
       if (index === 0) incident.tick('rollback-executed', SELF, run.target);
       run.result = await pending;
-      Object.assign(run, { status: 'succeeded', finishedAt: new Date().toISOString() });
-      incident.record('procedure-succeeded', `${procedure.type} finished${verifiedNote(run.result)}`);
+      Object.assign(run, { status: 'succeeded', finishedAt: new Date().toISOString(), awaiting: undefined });
+      const c = contractOf(run.result);
+      incident.record(
+        'procedure-succeeded',
+        `${run.target}: ${c.message ?? 'finished'}${reportsVerified(run.result) ? ' (verified its result)' : ''}`,
+      );
     } catch (error) {
-      Object.assign(run, { status: 'failed', finishedAt: new Date().toISOString(), error: reason(error) });
-      incident.record('procedure-failed', `${procedure.type} failed: ${run.error}`);
-      throw new RollbackFailed(`${procedure.type} (workflow ${run.workflowId}) failed: ${run.error}`);
+      const type = failureTypeOf(error);
+      Object.assign(run, {
+        status: 'failed',
+        finishedAt: new Date().toISOString(),
+        error: reason(error),
+        awaiting: undefined,
+      });
+      incident.record('procedure-failed', `${run.target} failed (${type}): ${run.error}`);
+      const why =
+        type === 'TargetChanged'
+          ? `${run.target} changed since it was planned; nothing more was rolled back, re-plan by hand: ${run.error}`
+          : `${procedure.type} (workflow ${run.workflowId}) failed: ${run.error}`;
+      throw new RollbackFailed(why, type);
     }
   }
   incident.tick('progress-monitored', SELF, 'every procedure workflow followed to completion');
   incident.rollbackFinishedMs = Date.now();
 }
 
-function verifiedNote(result: unknown): string {
-  return reportsVerified(result) ? ' and verified its result' : '';
-}
-
-export interface AfterRollbackReading {
-  healthChecksPassing?: boolean;
-  errorRatePct?: number;
-}
-
 /**
- * "Health checks passed", "Metrics returned to normal": with an error-rate source, one reading
- * after the rollback; without one, both stay for people to tick.
+ * "Health checks passed", "Metrics returned to normal", decided from readings: healthy means
+ * `healthyReadings` readings in a row below the P2 threshold (and, with a latency source, below
+ * its threshold), within `windowMinutes`. A reading that fails breaks the streak; a window with
+ * no reading at all is "not verified", never "passing".
  */
-export async function checkAfterRollback(incident: Incident): Promise<AfterRollbackReading> {
+export async function verifyAfterRollback(incident: Incident): Promise<VerificationSummary> {
   const source = incident.input.monitoring?.errorRate;
-  if (!source) return {};
-  const errorRatePct = await readErrorRate(incident, source);
-  if (errorRatePct === undefined) return { healthChecksPassing: false };
+  const latency = incident.input.monitoring?.latency;
+  if (!source && !latency) {
+    return { verdict: 'not-checked', detail: 'no health source given' };
+  }
+  const { healthyReadings, intervalMinutes, windowMinutes } = incident.input.verification;
   const minor = incident.input.thresholds?.minorErrorRatePct ?? DEFAULT_THRESHOLDS.minorErrorRatePct;
-  const healthChecksPassing = errorRatePct < 100;
-  if (healthChecksPassing) incident.tick('health-checks-passed', SELF, `health URL answered, ${errorRatePct}% errors`);
-  if (errorRatePct < minor) incident.tick('metrics-normal', SELF, `error rate ${errorRatePct}% < ${minor}%`);
-  return { healthChecksPassing, errorRatePct };
+  const until = Date.now() + windowMinutes * MINUTE;
+  const seen: string[] = [];
+  let streak = 0;
+  let readable = 0;
+  let last: { errorRatePct?: number; latencyMs?: number } = {};
+  incident.currentStep = `verifying: ${healthyReadings} healthy readings in a row, every ${intervalMinutes} min`;
+  for (;;) {
+    const errorRatePct = source ? await readErrorRate(incident, source) : undefined;
+    const latencyMs = latency ? await readLatency(incident, latency) : undefined;
+    const unreadable = (source && errorRatePct === undefined) || (latency && latencyMs === undefined);
+    if (!unreadable) {
+      readable += 1;
+      last = { errorRatePct, latencyMs };
+    }
+    const healthy =
+      !unreadable &&
+      (errorRatePct === undefined || errorRatePct < minor) &&
+      (latencyMs === undefined || latencyMs < latency!.thresholdMs);
+    streak = healthy ? streak + 1 : 0;
+    seen.push(
+      unreadable
+        ? 'unreadable'
+        : [
+            errorRatePct !== undefined ? `${round(errorRatePct)}%` : undefined,
+            latencyMs !== undefined ? `${round(latencyMs)} ms` : undefined,
+          ]
+            .filter(Boolean)
+            .join(' '),
+    );
+    const limits = [
+      source ? `errors < ${minor}%` : undefined,
+      latency ? `latency < ${latency.thresholdMs} ms` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    if (streak >= healthyReadings) {
+      incident.record('verification', `healthy: ${streak} readings in a row with ${limits} (${seen.join(', ')})`);
+      incident.tick('health-checks-passed', SELF, `${streak} healthy readings in a row`);
+      if (source) incident.tick('metrics-normal', SELF, `error rate ${round(errorRatePct!)}% < ${minor}%`);
+      return { verdict: 'healthy', detail: `${streak} readings in a row with ${limits}: ${seen.join(', ')}`, ...last };
+    }
+    if (Date.now() + intervalMinutes * MINUTE > until) {
+      const verdict = readable === 0 ? 'unverified' : 'unhealthy';
+      const detail =
+        verdict === 'unverified'
+          ? `no reading could be taken in ${windowMinutes} minutes (${seen.join(', ')})`
+          : `not ${healthyReadings} readings in a row with ${limits} in ${windowMinutes} minutes (readings: ${seen.join(', ')})`;
+      incident.record('verification', `${verdict}: ${detail}`);
+      return { verdict, detail, ...last };
+    }
+    const waited = await incident.waitFor(() => false, intervalMinutes * MINUTE);
+    if (waited === 'expired') {
+      return {
+        verdict: readable === 0 ? 'unverified' : 'unhealthy',
+        detail: `incident limit reached (${seen.join(', ')})`,
+        ...last,
+      };
+    }
+  }
 }

@@ -1,34 +1,45 @@
 // The severity's deadline as durable timers: at 80% a warning, at the deadline (if the rollback
-// has not finished) SlaBreached, an escalation, and the incident carries on. A new severity
-// re-arms both timers from its own deadline.
+// has not finished) SlaBreached, an escalation paged again every `repageMinutes` until the
+// rollback finishes, and the incident carries on. A new severity re-arms the timers from its
+// own deadline. The loop ends when the incident settles, its body ends, or at its overall limit.
 import { condition } from '@temporalio/workflow';
 import { renderSlaBreach, renderSlaWarning } from '../../domain/incident/announcements.js';
 import type { Incident } from './incident.js';
 
 export const SLA_WARNING_FRACTION = 0.8;
+const MINUTE = 60_000;
 
 export async function enforceSla(incident: Incident): Promise<void> {
   for (;;) {
     const revision = incident.revision;
-    const settled = () => incident.closed || incident.rollbackFinishedMs !== undefined;
+    const settled = () => incident.ended || incident.closed || incident.rollbackFinishedMs !== undefined;
     const replan = () => settled() || incident.revision !== revision;
     const sla = incident.sla;
     if (sla?.enforced) {
       const warnAt = sla.fromMs + SLA_WARNING_FRACTION * (sla.deadlineMs - sla.fromMs);
-      if (!(await sleepUntilUnless(warnAt, replan))) warn(incident, sla.deadlineMs);
-      if (!(await sleepUntilUnless(sla.deadlineMs, replan))) breach(incident, sla.deadlineMs);
+      if (!(await sleepUntilUnless(incident, warnAt, replan))) warn(incident, sla.deadlineMs);
+      if (!(await sleepUntilUnless(incident, sla.deadlineMs, replan))) {
+        breach(incident, sla.deadlineMs, 1);
+        for (let page = 2; ; page += 1) {
+          const at = Date.now() + incident.input.repageMinutes * MINUTE;
+          if (await sleepUntilUnless(incident, at, replan)) break;
+          breach(incident, sla.deadlineMs, page);
+        }
+      }
     }
-    await condition(replan);
+    const left = incident.expiresAtMs - Date.now();
+    if (left <= 0 || !(await condition(replan, left))) return;
     if (settled()) return;
   }
 }
 
-/** Sleeps until `atMs`; true when `unless` became true first. */
-async function sleepUntilUnless(atMs: number, unless: () => boolean): Promise<boolean> {
+/** Sleeps until `atMs` (at the latest the incident's limit); true when `unless` became true first. */
+async function sleepUntilUnless(incident: Incident, atMs: number, unless: () => boolean): Promise<boolean> {
   if (unless()) return true;
-  const ms = atMs - Date.now();
-  if (ms <= 0) return false;
-  return condition(unless, ms);
+  const ms = Math.min(atMs, incident.expiresAtMs) - Date.now();
+  if (ms <= 0) return atMs > incident.expiresAtMs;
+  // Past the incident's limit nothing fires: the incident closes `expired` itself.
+  return (await condition(unless, ms)) || atMs > incident.expiresAtMs;
 }
 
 function warn(incident: Incident, deadlineMs: number): void {
@@ -42,12 +53,14 @@ function warn(incident: Incident, deadlineMs: number): void {
   incident.notifier.send('sla-warning', renderSlaWarning(incident.header, deadline, minutesLeft), incident.channels);
 }
 
-function breach(incident: Incident, deadlineMs: number): void {
+function breach(incident: Incident, deadlineMs: number, page: number): void {
   const deadline = new Date(deadlineMs).toISOString();
   incident.markSlaBreached();
   incident.record(
     'sla-breached',
-    `${incident.severity} deadline ${deadline} passed while ${incident.phase}: escalated`,
+    page === 1
+      ? `${incident.severity} deadline ${deadline} passed while ${incident.phase}: escalated`
+      : `${incident.severity} deadline ${deadline} passed, still ${incident.phase}: paged again (page ${page})`,
   );
   const text = renderSlaBreach(incident.header, deadline, incident.phase);
   incident.notifier.send('sla-breach', text, incident.escalationChannels);

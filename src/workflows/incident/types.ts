@@ -1,12 +1,27 @@
 // What the incident workflows report: `status`, results and follow-ups, as plain data.
 import type { Action, Severity } from '../../domain/decisionMatrix.js';
 import type { ClosedPhase, Phase } from '../../domain/incident/phases.js';
+import type { LastRollback } from '../../domain/procedures/contract.js';
+import type { ProcedureAwaiting } from '../support/procedureSignals.js';
+
+/** A procedure's dry run: what it would change, and the state it was planned against. */
+export interface ProcedurePlan {
+  from?: string;
+  to?: string;
+  message?: string;
+  lastRollback?: LastRollback;
+  pin?: Record<string, unknown>;
+}
 
 export interface ProcedureRun {
   type: string;
   workflowId: string;
+  /** Type and target only ("kubernetesDeploymentRollback demo/web"), never the input's data. */
   target: string;
-  status: 'pending' | 'running' | 'succeeded' | 'failed';
+  status: 'pending' | 'planned' | 'running' | 'succeeded' | 'failed';
+  plan?: ProcedurePlan;
+  /** A destructive step the running procedure waits to have confirmed. */
+  awaiting?: ProcedureAwaiting;
   startedAt?: string;
   finishedAt?: string;
   result?: unknown;
@@ -36,6 +51,19 @@ export interface IncidentStatus {
   alerts: number;
   procedures: ProcedureRun[];
   followUpsWorkflowId?: string;
+  /** Why the re-fire guard holds this incident for a person, when it does. */
+  refire?: string;
+  /** When the incident closes `expired` if nobody finished it. */
+  expiresAt: string;
+  verification?: VerificationSummary;
+}
+
+export interface VerificationSummary {
+  verdict: 'healthy' | 'unhealthy' | 'unverified' | 'not-checked';
+  /** What was measured, for people ("3 readings in a row below 1%: 0.1%, 0.1%, 0.1%"). */
+  detail: string;
+  errorRatePct?: number;
+  latencyMs?: number;
 }
 
 export interface IncidentResult {
@@ -47,6 +75,7 @@ export interface IncidentResult {
   slaBreached: boolean;
   procedures: ProcedureRun[];
   followUpsWorkflowId?: string;
+  verification?: VerificationSummary;
 }
 
 export interface FollowUpStageStatus {
