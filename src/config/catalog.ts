@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { PROCEDURE_WORKFLOW_TYPES } from '../domain/incident/procedures.js';
+import { PROCEDURE_TYPES } from '../domain/procedures/registry.js';
 
 /** The channel every incident can name without defining it: the worker's log. */
 export const BUILT_IN_CHANNELS = ['log'] as const;
@@ -24,7 +24,7 @@ const channelDefinition = z
 
 const procedure = z
   .object({
-    type: z.enum(PROCEDURE_WORKFLOW_TYPES),
+    type: z.enum(PROCEDURE_TYPES),
     input: z.record(z.unknown()).default({}),
   })
   .strict();

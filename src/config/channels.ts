@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describeZodError } from '../domain/validation.js';
+import { CatalogError, catalogChannels, loadCatalog } from './catalog.js';
 
 export interface ResolvedChannel {
   name: string;
@@ -28,9 +29,23 @@ const channelMap = z.record(entry);
 
 export class ChannelConfigError extends Error {}
 
-/** Reads and resolves the channel map; a missing variable or a bad entry fails naming it. */
+/**
+ * Reads and resolves the channel map; a missing variable or a bad entry fails naming it. With
+ * ROLLBACK_CATALOG set, the catalog's `channels:` come first (the trigger reads the same file);
+ * ROLLBACK_CHANNELS / ROLLBACK_CHANNELS_FILE may add to them, not redefine them.
+ */
 export function loadChannels(env: NodeJS.ProcessEnv): ChannelDirectory {
   const directory = new Map<string, ResolvedChannel>([['log', { name: 'log', type: 'log' }]]);
+  if (env.ROLLBACK_CATALOG) {
+    let definitions: Record<string, z.infer<typeof entry>>;
+    try {
+      definitions = catalogChannels(loadCatalog(env.ROLLBACK_CATALOG));
+    } catch (error) {
+      if (error instanceof CatalogError) throw new ChannelConfigError(`ROLLBACK_CATALOG: ${error.message}`);
+      throw error;
+    }
+    addChannels(directory, definitions, `ROLLBACK_CATALOG (${env.ROLLBACK_CATALOG})`, env);
+  }
   let text = env.ROLLBACK_CHANNELS;
   let from = 'ROLLBACK_CHANNELS';
   if (!text && env.ROLLBACK_CHANNELS_FILE) {
@@ -50,13 +65,23 @@ export function loadChannels(env: NodeJS.ProcessEnv): ChannelDirectory {
   }
   const parsed = channelMap.safeParse(raw);
   if (!parsed.success) throw new ChannelConfigError(`${from}: ${describeZodError(parsed.error)}`);
-  for (const [name, c] of Object.entries(parsed.data)) {
+  addChannels(directory, parsed.data, from, env);
+  return directory;
+}
+
+function addChannels(
+  directory: Map<string, ResolvedChannel>,
+  definitions: Record<string, z.infer<typeof entry>>,
+  from: string,
+  env: NodeJS.ProcessEnv,
+): void {
+  for (const [name, c] of Object.entries(definitions)) {
     if (name === 'log') throw new ChannelConfigError(`${from}: "log" is built in and cannot be redefined`);
+    if (directory.has(name)) throw new ChannelConfigError(`${from}: channel "${name}" is already defined`);
     const url = env[c.urlEnv];
     if (!url || !/^https?:\/\//.test(url)) {
       throw new ChannelConfigError(`${from}: channel "${name}": ${c.urlEnv} must hold an http(s) URL`);
     }
     directory.set(name, { name, type: c.type, url });
   }
-  return directory;
 }
