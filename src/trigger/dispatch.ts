@@ -8,12 +8,13 @@ import { parseWith } from '../domain/validation.js';
 import { startOrSignalIncident } from '../incidents/startOrSignalIncident.js';
 import { BadAlert, type Routed, type RoutedAlert } from './alerts.js';
 import { incidentInputFor } from './incidentInput.js';
+import { alertResolvedSignal } from '../workflows/incident/messages.js';
 
 /**
  * The signal a resolved alert sends to the running incident. The incident has no handler for it
  * yet (issue 9 owns the workflow): Temporal keeps it in the history until one is added.
  */
-export const ALERT_RESOLVED_SIGNAL = 'alertResolved';
+export const ALERT_RESOLVED_SIGNAL = alertResolvedSignal.name;
 export interface AlertResolved {
   source: string;
   summary: string;

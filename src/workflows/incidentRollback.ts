@@ -138,6 +138,13 @@ async function handle(incident: Incident, decisions: Decisions): Promise<Inciden
         if (watch === 'quiet') {
           return closeWithoutRollback(incident, 'monitored-no-rollback', 'no escalation within 2 hours');
         }
+        if (watch === 'resolved') {
+          return closeWithoutRollback(
+            incident,
+            'monitored-no-rollback',
+            'the alert resolved and the readings stayed below escalation',
+          );
+        }
         if (watch === 'aborted') return closeWithoutRollback(incident, 'aborted', abortedBy(incident));
         if (watch === 'expired') return expire(incident);
         break;

@@ -3,6 +3,7 @@
 // post-rollback reminders, and a storm of duplicate alerts.
 import {
   acknowledgeFollowUpSignal,
+  alertResolvedSignal,
   checklistItemSignal,
   checklistQuery,
   confirmUpdate,
@@ -11,6 +12,7 @@ import {
 import type { FollowUpsStatus, IncidentResult } from '../../src/workflows/incident/types.js';
 import { startOrSignalIncident } from '../../src/incidents/startOrSignalIncident.js';
 import { aliasVersion } from '../support/aws.js';
+import { waitFor } from '../support/ports.js';
 import {
   elapsed,
   entries,
@@ -111,6 +113,33 @@ test('P2 that never escalates closes quietly after 2 hours as "monitored, no rol
   expect(await entries(handle, 'error-rate')).toHaveLength(12);
   expect(await entries(handle, 'sla-warning')).toHaveLength(0);
   expect(await aliasVersion(h.moto, fn)).toBe('3');
+});
+
+test('a resolved alert ends P2 monitoring after a healthy reading; it never ends a wait for a person', async () => {
+  const fn = await h.seedFunction();
+  h.receiver.setErrorRatio(0.002);
+  const p2 = await h.start(
+    p1Input(h.receiver.url, fn, { errorRatePct: 0.2, monitoring: healthMonitoring(h.receiver.url, 10) }),
+  );
+  await waitForPhase(p2, 'monitoring');
+  await h.env.sleep(15 * MIN);
+  await p2.signal(alertResolvedSignal, { source: 'alertmanager', summary: 'HighErrorRate resolved' });
+  const result: IncidentResult = await p2.result();
+  expect(result).toMatchObject({ severity: 'P2', outcome: 'monitored-no-rollback' });
+  const [resolved] = await entries(p2, 'alert-resolved');
+  expect(resolved).toMatchObject({ by: 'alertmanager' });
+  // Closed at the reading that followed the resolution, long before the 2 hours.
+  expect(await entries(p2, 'error-rate')).toHaveLength(3);
+  expect(await aliasVersion(h.moto, fn)).toBe('3');
+
+  const other = await h.seedFunction();
+  const p1 = await h.start(p1Input(h.receiver.url, other, { confirmation: { timeoutMinutes: 60 } }));
+  await waitForPhase(p1, 'awaiting-confirmation');
+  await p1.signal(alertResolvedSignal, { source: 'alertmanager' });
+  await waitFor('the resolution in the timeline', async () => (await entries(p1, 'alert-resolved')).length === 1);
+  expect(await status(p1)).toMatchObject({ phase: 'awaiting-confirmation', alertsResolved: 1 });
+  await p1.signal('abort', { by: 'bob', reason: 'test done' });
+  expect(await p1.result()).toMatchObject({ outcome: 'aborted' });
 });
 
 test('after a full P1 run the checklist has the automatic items ticked and the human ones by who ticked them', async () => {

@@ -3,6 +3,7 @@
 export type TimelineKind =
   | 'assessed'
   | 'alert'
+  | 'alert-resolved'
   | 'severity-changed'
   | 'phase'
   | 'confirmed'

@@ -196,6 +196,8 @@ export const alertSignal = z
     summary: z.string().optional(),
   })
   .strict();
+/** An alert that stopped firing (Alertmanager `resolved`, PagerDuty `incident.resolved`, CloudWatch OK). */
+export const alertResolvedSignal = z.object({ source: z.string().optional(), summary: z.string().optional() }).strict();
 export const acknowledgeFollowUpRequest = z
   .object({ stage: z.enum(FOLLOW_UP_STAGE_IDS), by: person, notes: z.string().optional() })
   .strict();
@@ -207,6 +209,7 @@ export type InvestigationResult = z.infer<typeof investigationResult>;
 export type AbortRequest = z.infer<typeof abortRequest>;
 export type ChecklistItemRequest = z.infer<typeof checklistItemRequest>;
 export type AlertSignal = z.infer<typeof alertSignal>;
+export type AlertResolvedSignal = z.infer<typeof alertResolvedSignal>;
 export type AcknowledgeFollowUpRequest = z.infer<typeof acknowledgeFollowUpRequest>;
 
 /** `rollback-<environment>-<service>`: one running incident per service and environment. */

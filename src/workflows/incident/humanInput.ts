@@ -20,6 +20,7 @@ import { parseWith } from '../../domain/validation.js';
 import {
   abortRequest,
   alertSignal as alertPayload,
+  alertResolvedSignal as alertResolvedPayload,
   checklistItemRequest,
   classifyIncident,
   confirmRequest,
@@ -35,6 +36,7 @@ import type { Incident } from './incident.js';
 import {
   abortSignal,
   alertSignal,
+  alertResolvedSignal,
   checklistItemSignal,
   checklistQuery,
   confirmSignal,
@@ -186,6 +188,20 @@ export function listenForPeople(incident: Incident): Decisions {
   );
 
   setHandler(alertSignal, (raw) => accept('alert', alertPayload, raw, (alert) => onAlert(incident, alert)));
+
+  // A resolved alert is information, not a decision: it may end P2 monitoring (after a healthy
+  // reading), and never cancels a wait for a person or a rollback.
+  setHandler(alertResolvedSignal, (raw) =>
+    accept('alertResolved', alertResolvedPayload, raw, (resolved) => {
+      incident.alertsResolved += 1;
+      const summary = resolved.summary ? `: ${resolved.summary}` : '';
+      incident.record(
+        'alert-resolved',
+        `alert resolved${summary} (while ${incident.phase})`,
+        resolved.source ?? 'alert',
+      );
+    }),
+  );
 
   setHandler(checklistItemSignal, (raw) =>
     accept('checklistItem', checklistItemRequest, raw, (req) => {

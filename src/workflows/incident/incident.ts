@@ -59,6 +59,8 @@ export class Incident {
   slaBreached = false;
   abortedBy?: string;
   alerts = 0;
+  /** Resolved alerts received (the trigger's `alertResolved`). */
+  alertsResolved = 0;
   rollbackStartedMs?: number;
   rollbackFinishedMs?: number;
   followUpsWorkflowId?: string;
@@ -250,6 +252,7 @@ export class Incident {
       currentStep: this.currentStep,
       incidentCommander: this.incidentCommander(),
       alerts: this.alerts,
+      alertsResolved: this.alertsResolved,
       procedures: this.procedures,
       followUpsWorkflowId: this.followUpsWorkflowId,
       refire: this.refire,

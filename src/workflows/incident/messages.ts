@@ -7,6 +7,7 @@ import type { TimelineEntry } from '../../domain/incident/timeline.js';
 import type {
   AbortRequest,
   AcknowledgeFollowUpRequest,
+  AlertResolvedSignal,
   AlertSignal,
   ChecklistItemRequest,
   ConfirmRequest,
@@ -22,6 +23,8 @@ export const escalateSignal = defineSignal<[EscalateRequest]>('escalate');
 export const investigationResultSignal = defineSignal<[InvestigationResult]>('investigationResult');
 export const abortSignal = defineSignal<[AbortRequest]>('abort');
 export const alertSignal = defineSignal<[AlertSignal]>('alert');
+/** Sent by the trigger when an alert resolves; it can end P2 monitoring early, nothing else. */
+export const alertResolvedSignal = defineSignal<[AlertResolvedSignal]>('alertResolved');
 export const checklistItemSignal = defineSignal<[ChecklistItemRequest]>('checklistItem');
 
 /** The answer to an accepted `confirm` or `reject` update. A refusal fails the update with the reason. */

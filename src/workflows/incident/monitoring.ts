@@ -11,7 +11,7 @@ import { reason } from './notifier.js';
 
 const MINUTE = 60_000;
 
-export type MonitoringOutcome = 'escalated' | 'quiet' | 'aborted' | 'expired';
+export type MonitoringOutcome = 'escalated' | 'quiet' | 'resolved' | 'aborted' | 'expired';
 
 export async function monitorErrorRate(incident: Incident): Promise<MonitoringOutcome> {
   const until = incident.sla!.deadlineMs;
@@ -27,7 +27,10 @@ export async function monitorErrorRate(incident: Incident): Promise<MonitoringOu
       : `watching alerts until ${end} (no error-rate source given)`,
   );
   let failedInARow = 0;
+  const resolvedBefore = incident.alertsResolved;
   while (Date.now() < until) {
+    // A resolved alert ends monitoring only after this round's readings stayed below escalation.
+    const resolved = incident.alertsResolved > resolvedBefore;
     if (source) {
       const errorRatePct = await readErrorRate(incident, source);
       failedInARow = errorRatePct === undefined ? failedInARow + 1 : 0;
@@ -55,7 +58,11 @@ export async function monitorErrorRate(incident: Incident): Promise<MonitoringOu
         if (incident.raise(reading, 'latency monitor', why)) return 'escalated';
       }
     }
-    const waited = await incident.waitFor(() => false, Math.min(everyMs, until - Date.now()));
+    if (resolved && failedInARow === 0) return 'resolved';
+    const waited = await incident.waitFor(
+      () => !resolved && incident.alertsResolved > resolvedBefore,
+      Math.min(everyMs, until - Date.now()),
+    );
     if (waited === 'severity-changed') return 'escalated';
     if (waited === 'aborted' || waited === 'expired') return waited;
   }

@@ -49,6 +49,7 @@ export interface IncidentStatus {
   currentStep: string;
   incidentCommander?: string;
   alerts: number;
+  alertsResolved: number;
   procedures: ProcedureRun[];
   followUpsWorkflowId?: string;
   /** Why the re-fire guard holds this incident for a person, when it does. */
