@@ -1,8 +1,11 @@
 // A small JSON client for the Kubernetes API. Configuration and authentication (certificates,
 // tokens, exec plugins) come from @kubernetes/client-node's KubeConfig; requests and responses
 // stay raw JSON so patches and comparisons are byte-for-byte what kubectl sends and sees.
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { nonRetryable } from '../failures.js';
 
@@ -29,14 +32,37 @@ export class KubeClient {
     private readonly server: string,
   ) {}
 
-  /** From a kubeconfig file, or KUBECONFIG / ~/.kube/config / in-cluster when none is given. */
-  static load(kubeconfigPath?: string): KubeClient {
+  /**
+   * From a kubeconfig file, or KUBECONFIG / ~/.kube/config / in-cluster when none is given. A worker
+   * with none of these fails at once (NotConfigured) instead of retrying against client-node's
+   * fallback of http://localhost:8080.
+   */
+  static load(kubeconfigPath?: string, env: NodeJS.ProcessEnv = process.env): KubeClient {
     const config = new KubeConfig();
-    // A single file is loaded as given; a KUBECONFIG list (a:b) is merged as kubectl does.
-    if (kubeconfigPath && !kubeconfigPath.includes(':')) config.loadFromFile(kubeconfigPath);
-    else config.loadFromDefault();
+    const files = (kubeconfigPath ?? env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
+    const homeConfig = path.join(env.HOME ?? os.homedir(), '.kube', 'config');
+    if (files.length > 0) {
+      if (!files.some((f) => existsSync(f))) {
+        throw notConfigured(`KUBECONFIG names no existing file (${files.join(path.delimiter)})`);
+      }
+      // A single file is loaded as given; a KUBECONFIG list (a:b) is merged as kubectl does.
+      if (files.length === 1) config.loadFromFile(files[0]!);
+      else config.loadFromDefault();
+    } else if (existsSync(homeConfig)) {
+      config.loadFromFile(homeConfig);
+    } else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) {
+      config.loadFromCluster();
+    } else {
+      throw notConfigured('KUBECONFIG is not set, ~/.kube/config does not exist and this is not a pod');
+    }
     const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error('kubernetes: the kubeconfig has no current cluster');
+    if (!cluster) throw notConfigured('the kubeconfig has no current cluster');
+    // client-node refuses plain http unless the cluster skips TLS verification; say so once.
+    if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
+      throw notConfigured(
+        `cluster "${cluster.name}" is served over plain http (${cluster.server}) without insecure-skip-tls-verify: true`,
+      );
+    }
     return new KubeClient(config, cluster.server.replace(/\/$/, ''));
   }
 
@@ -105,6 +131,14 @@ export class KubeClient {
   delete<T>(path: string, body?: unknown): Promise<T> {
     return this.request<T>('DELETE', path, body);
   }
+}
+
+function notConfigured(why: string) {
+  return nonRetryable(
+    'NotConfigured',
+    `kubernetes: no usable configuration: ${why}; set KUBECONFIG to a kubeconfig file, or run in a pod ` +
+      'with KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT and a service account token',
+  );
 }
 
 /**
