@@ -1,5 +1,6 @@
 // The Deployment activities against the real local control plane, compared with kubectl.
 import { ApplicationFailure } from '@temporalio/common';
+import { KubeClient } from '../../src/activities/kubernetes/client.js';
 import { createKubernetesActivities, lazyKubeClient } from '../../src/activities/kubernetes/index.js';
 import { deploymentWithHistory, getDeployment, historyRows, imageOf } from '../support/deployments.js';
 import { createTestNamespace, deleteTestNamespace, ensureCluster, kubectl } from '../support/kubernetes.js';
@@ -7,12 +8,29 @@ import { runActivity } from '../support/activityContext.js';
 
 let k8s: ReturnType<typeof createKubernetesActivities>;
 let namespace: string;
+let kubeconfig: string;
 const run = runActivity;
 
 beforeAll(async () => {
   const { kubeconfigPath } = await ensureCluster();
+  kubeconfig = kubeconfigPath;
   k8s = createKubernetesActivities(lazyKubeClient(kubeconfigPath));
 });
+
+/** Activities on the real client that run `meanwhile` against the cluster just before their first PATCH. */
+function activitiesRacing(meanwhile: () => Promise<unknown>) {
+  const real = KubeClient.load(kubeconfig);
+  const racing = Object.create(real) as KubeClient;
+  let raced = false;
+  racing.patch = async (...args: Parameters<KubeClient['patch']>) => {
+    if (!raced) {
+      raced = true;
+      await meanwhile();
+    }
+    return real.patch(...args);
+  };
+  return createKubernetesActivities(() => racing);
+}
 beforeEach(async () => {
   namespace = await createTestNamespace('k8s-activities');
   await deploymentWithHistory(namespace, 'web');
@@ -113,6 +131,25 @@ test('set env changes the template once and is a no-op when the value is already
   const after = await getDeployment(namespace, 'web');
   expect(after.metadata.generation).toBe(generation);
   expect(after.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'DATABASE_HOST', value: 'db-new.local' });
+});
+
+test('set env succeeds when the status and resourceVersion move between its read and its patch', async () => {
+  // A scale makes the controller update status: the resourceVersion moves, the env does not.
+  const racing = activitiesRacing(() => kubectl(['scale', 'deployment/web', '--replicas=3'], { namespace }));
+  const ref = { namespace, deployment: 'web', name: 'DATABASE_HOST', value: 'db-new.local' };
+  expect(await run(racing.setDeploymentEnv, ref)).toMatchObject({ changed: true, previous: undefined });
+  const after = await getDeployment(namespace, 'web');
+  expect(after.spec.replicas).toBe(3);
+  expect(after.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'DATABASE_HOST', value: 'db-new.local' });
+});
+
+test('set env that loses a race on the env list re-reads and keeps the other change', async () => {
+  const racing = activitiesRacing(() => kubectl(['set', 'env', 'deployment/web', 'OTHER=1'], { namespace }));
+  const ref = { namespace, deployment: 'web', name: 'DATABASE_HOST', value: 'db-new.local' };
+  expect(await run(racing.setDeploymentEnv, ref)).toMatchObject({ changed: true });
+  const env = (await getDeployment(namespace, 'web')).spec.template.spec.containers[0]!.env;
+  expect(env).toContainEqual({ name: 'OTHER', value: '1' });
+  expect(env).toContainEqual({ name: 'DATABASE_HOST', value: 'db-new.local' });
 });
 
 test('deleted pods are replaced, scaling to zero and back restores the count', async () => {

@@ -151,12 +151,46 @@ export function fromKubeError(error: unknown, context: string): unknown {
   if (error.status === 401 || error.status === 403) {
     return nonRetryable('Forbidden', `${context}: forbidden (${error.message})`);
   }
-  // A failed JSON-patch `test` (the object changed since we read it) is a conflict: retry re-reads.
-  if (/testing value|test failed/i.test(error.message)) return error;
   if (error.status === 422 || error.status === 400) {
     return nonRetryable('InvalidInput', `${context}: rejected by the API server (${error.message})`);
   }
   return error;
+}
+
+/** How often a guarded patch re-reads and tries again inside one activity attempt. */
+const GUARDED_PATCH_ATTEMPTS = 5;
+
+/**
+ * A JSON patch guarded by `test` ops of exactly the fields it changes (never the resourceVersion,
+ * which every status update moves). `plan` reads the object and returns the ops, or undefined when
+ * there is nothing to do. A 409, or a 422 after which the re-read plan differs, is a lost race:
+ * plan again, a few times, then fail retryably. A 422 with an unchanged plan is an invalid patch.
+ */
+export async function patchWithGuard<T>(
+  kube: KubeClient,
+  path: string,
+  context: string,
+  plan: () => Promise<{ ops?: object[]; value: T }>,
+): Promise<{ patched: boolean; value: T }> {
+  let planned = await plan();
+  for (let attempt = 1; ; attempt += 1) {
+    if (!planned.ops) return { patched: false, value: planned.value };
+    try {
+      await kube.patch(path, planned.ops, 'json');
+      return { patched: true, value: planned.value };
+    } catch (error) {
+      if (!(error instanceof KubeApiError) || (error.status !== 409 && error.status !== 422)) {
+        throw fromKubeError(error, context);
+      }
+      const again = await plan();
+      const raced = error.status === 409 || JSON.stringify(again.ops) !== JSON.stringify(planned.ops);
+      if (!raced) throw fromKubeError(error, context);
+      if (attempt >= GUARDED_PATCH_ATTEMPTS) {
+        throw new Error(`${context}: changed by someone else during each of ${attempt} patches; will retry`);
+      }
+      planned = again;
+    }
+  }
 }
 
 export const paths = {

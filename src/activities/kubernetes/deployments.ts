@@ -22,7 +22,7 @@ import {
 import { lineDiff, stableJson } from '../../domain/textDiff.js';
 import { nonRetryable } from '../failures.js';
 import { pollUntil } from '../waiting.js';
-import { fromKubeError, KubeApiError, paths, type KubeClient } from './client.js';
+import { fromKubeError, KubeApiError, patchWithGuard, paths, type KubeClient } from './client.js';
 
 export interface DeploymentRef {
   namespace: string;
@@ -237,50 +237,55 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     return { value: container.env?.find((e) => e.name === ref.name)?.value };
   }
 
-  /** `kubectl set env deployment/NAME NAME=VALUE [-c container]`; no rollout when already set. */
+  /**
+   * `kubectl set env deployment/NAME NAME=VALUE [-c container]`; no rollout when already set. The
+   * patch tests each changed container's name and env list as read, so a status update meanwhile
+   * does not matter and a concurrent env edit is re-read, not overwritten.
+   */
   async function setDeploymentEnv(
     ref: DeploymentRef & { container?: string; name: string; value: string },
   ): Promise<{ changed: boolean; previous?: string; message: string }> {
-    const deployment = await readDeployment(ref);
-    const containers = deployment.spec.template.spec?.containers ?? [];
-    const ops: object[] = [];
-    let previous: string | undefined;
-    let matched = 0;
-    containers.forEach((container, index) => {
-      if (ref.container && container.name !== ref.container) return;
-      const env = container.env ?? [];
-      const existing = env.find((e) => e.name === ref.name);
-      if (matched === 0) previous = existing?.value;
-      matched += 1;
-      if (existing && existing.value === ref.value && !existing.valueFrom) return;
-      const next = existing
-        ? env.map((e) => (e.name === ref.name ? { name: ref.name, value: ref.value } : e))
-        : [...env, { name: ref.name, value: ref.value }];
-      ops.push({
-        op: container.env ? 'replace' : 'add',
-        path: `/spec/template/spec/containers/${index}/env`,
-        value: next,
-      });
-    });
-    if (matched === 0) {
-      throw nonRetryable('NotFound', `${label(ref)}: no container named "${ref.container}"`);
-    }
-    if (ops.length === 0) {
+    const { patched, value: previous } = await patchWithGuard(
+      kube(),
+      paths.deployment(ref.namespace, ref.deployment),
+      label(ref),
+      async () => {
+        const deployment = await readDeployment(ref);
+        const containers = deployment.spec.template.spec?.containers ?? [];
+        const ops: object[] = [];
+        let previous: string | undefined;
+        let matched = 0;
+        containers.forEach((container, index) => {
+          if (ref.container && container.name !== ref.container) return;
+          const env = container.env ?? [];
+          const existing = env.find((e) => e.name === ref.name);
+          if (matched === 0) previous = existing?.value;
+          matched += 1;
+          if (existing && existing.value === ref.value && !existing.valueFrom) return;
+          const next = existing
+            ? env.map((e) => (e.name === ref.name ? { name: ref.name, value: ref.value } : e))
+            : [...env, { name: ref.name, value: ref.value }];
+          const at = `/spec/template/spec/containers/${index}`;
+          // Without an env list there is nothing narrower to test than the container itself.
+          const guard = container.env ? { path: `${at}/env`, value: container.env } : { path: at, value: container };
+          ops.push(
+            { op: 'test', path: `${at}/name`, value: container.name },
+            { op: 'test', ...guard },
+            { op: container.env ? 'replace' : 'add', path: `${at}/env`, value: next },
+          );
+        });
+        if (matched === 0) {
+          throw nonRetryable('NotFound', `${label(ref)}: no container named "${ref.container}"`);
+        }
+        return { ops: ops.length > 0 ? ops : undefined, value: previous };
+      },
+    );
+    if (!patched) {
       return {
         changed: false,
         previous,
         message: `deployment.apps/${ref.deployment} ${ref.name} already set (no new rollout)`,
       };
-    }
-    try {
-      // A test of the resourceVersion read makes a concurrent edit fail the patch instead of being overwritten.
-      await kube().patch(
-        paths.deployment(ref.namespace, ref.deployment),
-        [{ op: 'test', path: '/metadata/resourceVersion', value: deployment.metadata.resourceVersion }, ...ops],
-        'json',
-      );
-    } catch (error) {
-      throw fromKubeError(error, label(ref));
     }
     const message = `deployment.apps/${ref.deployment} env updated: ${ref.name} ${previous ?? '(unset)'} -> ${ref.value}`;
     log.info(message, { ...ref });

@@ -3,7 +3,7 @@
 import { log } from '@temporalio/activity';
 import type { Pod } from '../../domain/kubernetes/objects.js';
 import { pollUntil } from '../waiting.js';
-import { fromKubeError, KubeApiError, paths, type KubeClient } from './client.js';
+import { fromKubeError, KubeApiError, patchWithGuard, paths, type KubeClient } from './client.js';
 
 interface Service {
   metadata: { name: string };
@@ -139,26 +139,34 @@ export function createTrafficActivities(kube: () => KubeClient) {
         });
       return { changed: true, action: `deleted canary ingress "${ref.ingress}"` };
     }
-    const ops: object[] = [];
-    (ingress.spec.rules ?? []).forEach((rule, r) => {
-      const found = rule.http?.paths ?? [];
-      for (let p = found.length - 1; p >= 0; p--) {
-        if (found[p]!.backend.service?.name !== ref.canaryService) continue;
-        const at = `/spec/rules/${r}/http/paths/${p}`;
-        ops.push(
-          { op: 'test', path: `${at}/backend/service/name`, value: ref.canaryService },
-          { op: 'remove', path: at },
-        );
-      }
-    });
-    if (ops.length === 0)
+    const canaryPaths = (ing: Ingress) => {
+      const ops: object[] = [];
+      (ing.spec.rules ?? []).forEach((rule, r) => {
+        const found = rule.http?.paths ?? [];
+        for (let p = found.length - 1; p >= 0; p--) {
+          if (found[p]!.backend.service?.name !== ref.canaryService) continue;
+          const at = `/spec/rules/${r}/http/paths/${p}`;
+          ops.push({ op: 'test', path: at, value: found[p] }, { op: 'remove', path: at });
+        }
+      });
+      return ops;
+    };
+    // Each removed path is tested as read; a lost race re-reads the Ingress and plans again.
+    let read: Ingress | undefined = ingress;
+    const { patched, value: removed } = await patchWithGuard(
+      kube(),
+      path,
+      `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`,
+      async () => {
+        const ops = canaryPaths(read ?? (await kube().get<Ingress>(path)));
+        read = undefined;
+        return { ops: ops.length > 0 ? ops : undefined, value: ops.length / 2 };
+      },
+    );
+    if (!patched) {
       return { changed: false, action: `no path of ingress "${ref.ingress}" routes to "${ref.canaryService}"` };
-    try {
-      await kube().patch(path, ops, 'json');
-    } catch (error) {
-      throw fromKubeError(error, `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`);
     }
-    return { changed: true, action: `removed ${ops.length / 2} canary paths from ingress "${ref.ingress}"` };
+    return { changed: true, action: `removed ${removed} canary paths from ingress "${ref.ingress}"` };
   }
 
   /** Which Services every Ingress of the namespace routes to. */
