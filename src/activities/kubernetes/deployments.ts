@@ -19,6 +19,17 @@ import {
   type RevisionEntry,
   type RolloutStatus,
 } from '../../domain/kubernetes/rollout.js';
+import {
+  currentReplicaSet,
+  hashOf,
+  lastRollbackOf,
+  markedTargetMessage,
+  marksOf,
+  ROLLED_BACK_FROM_ANNOTATION,
+  withMark,
+  type RollbackMark,
+} from '../../domain/kubernetes/rollbackMark.js';
+import type { LastRollback } from '../../domain/procedures/contract.js';
 import { lineDiff, stableJson } from '../../domain/textDiff.js';
 import { nonRetryable } from '../failures.js';
 import { pollUntil } from '../waiting.js';
@@ -33,7 +44,10 @@ export interface UndoPlan {
   deployment: string;
   namespace: string;
   currentRevision: number;
+  /** The pod-template-hash of the current template (absent until the controller made its ReplicaSet). */
+  currentTemplateHash?: string;
   targetRevision: number;
+  targetTemplateHash?: string;
   /** The ReplicaSet whose template is restored: the key that makes the undo idempotent. */
   targetReplicaSet: string;
   alreadyMatches: boolean;
@@ -41,6 +55,10 @@ export interface UndoPlan {
   replicas: number;
   /** Line diff of the pod template, current (-) to target (+). */
   diff: string;
+  /** The mark on the target template, when it was rolled back from before. */
+  targetMark?: RollbackMark;
+  /** The newest mark on the Deployment or its ReplicaSets. */
+  lastRollback?: LastRollback;
 }
 
 export interface UndoResult {
@@ -95,30 +113,50 @@ export function createDeploymentActivities(kube: () => KubeClient) {
   /** Everything `kubectl rollout undo` decides before it patches, without changing anything. */
   async function planRolloutUndo(ref: DeploymentRef & { toRevision?: number }): Promise<UndoPlan> {
     const deployment = await readDeployment(ref);
+    const owned = await replicaSetsOf(deployment);
     let choice;
     try {
-      choice = chooseRevision(deployment, await replicaSetsOf(deployment), ref.toRevision ?? 0);
+      choice = chooseRevision(deployment, owned, ref.toRevision ?? 0);
     } catch (error) {
       if (error instanceof RolloutError) throw nonRetryable('NotFound', `${label(ref)}: ${error.message}`);
       throw error;
     }
     const current = withoutHashLabel(deployment.spec.template);
     const target = withoutHashLabel(choice.replicaSet.spec.template);
+    const marks = marksOf(deployment, owned);
+    const targetTemplateHash = hashOf(choice.replicaSet);
+    const currentRs = currentReplicaSet(deployment, owned);
     return {
       deployment: ref.deployment,
       namespace: ref.namespace,
       currentRevision: currentRevision(deployment),
+      currentTemplateHash: currentRs && hashOf(currentRs),
       targetRevision: choice.revision,
+      targetTemplateHash,
       targetReplicaSet: choice.replicaSet.metadata.name!,
       alreadyMatches: templatesEqualIgnoringHash(current, target),
       paused: deployment.spec.paused === true,
       replicas: deployment.spec.replicas ?? 1,
       diff: lineDiff(stableJson(current), stableJson(target)),
+      targetMark: [...marks].reverse().find((m) => m.templateHash === targetTemplateHash),
+      lastRollback: lastRollbackOf(marks),
     };
   }
 
-  /** `kubectl rollout undo` to the template of one ReplicaSet (named, so a retry is a no-op). */
-  async function rolloutUndo(ref: DeploymentRef & { replicaSet: string }): Promise<UndoResult> {
+  /**
+   * `kubectl rollout undo` to the template of one ReplicaSet (named, so a retry is a no-op). With
+   * `mark`, the same patch records the template rolled back from (the rollback guard); a marked
+   * destination is refused unless `allowMarkedTarget`; with `fromTemplateHash` (a pin), a
+   * Deployment no longer on that template is refused.
+   */
+  async function rolloutUndo(
+    ref: DeploymentRef & {
+      replicaSet: string;
+      mark?: { at: string; by?: string };
+      allowMarkedTarget?: boolean;
+      fromTemplateHash?: string;
+    },
+  ): Promise<UndoResult> {
     const deployment = await readDeployment(ref);
     let rs: ReplicaSet;
     try {
@@ -136,8 +174,34 @@ export function createDeploymentActivities(kube: () => KubeClient) {
       log.info(message, { ...ref });
       return { outcome: 'skipped', message, revision };
     }
+    const owned = await replicaSetsOf(deployment);
+    const marks = marksOf(deployment, owned);
+    const targetHash = hashOf(rs) ?? '';
+    const targetMark = [...marks].reverse().find((m) => m.templateHash === targetHash);
+    if (targetMark && !ref.allowMarkedTarget) {
+      throw nonRetryable(
+        'MarkedTarget',
+        markedTargetMessage(ref.deployment, { revision, templateHash: targetHash }, targetMark),
+      );
+    }
+    const from = currentReplicaSet(deployment, owned);
+    const fromHash = from && hashOf(from);
+    if (ref.fromTemplateHash !== undefined && fromHash !== ref.fromTemplateHash) {
+      throw nonRetryable(
+        'TargetChanged',
+        `deployment.apps/${ref.deployment} moved from template ${ref.fromTemplateHash} to ${fromHash ?? 'a new template'} since the plan; plan again`,
+      );
+    }
+    // Marks are kept across our own undo (kubectl's would replace them with the ReplicaSet's).
+    const extra: Record<string, string> = {};
+    if (ref.mark && fromHash) {
+      const mark = { templateHash: fromHash, revision: currentRevision(deployment), at: ref.mark.at, by: ref.mark.by };
+      extra[ROLLED_BACK_FROM_ANNOTATION] = withMark(marks, mark);
+    } else if (marks.length > 0) {
+      extra[ROLLED_BACK_FROM_ANNOTATION] = JSON.stringify(marks);
+    }
     try {
-      await kube().patch(paths.deployment(ref.namespace, ref.deployment), rollbackPatch(deployment, rs), 'json');
+      await kube().patch(paths.deployment(ref.namespace, ref.deployment), rollbackPatch(deployment, rs, extra), 'json');
     } catch (error) {
       throw fromKubeError(error, `${label(ref)}: failed restoring revision ${revision}`);
     }
@@ -292,7 +356,7 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     return { changed: true, previous, message };
   }
 
-  /** Fallback rung 1: delete the pods that were there (by UID, so a retry spares their replacements). */
+  /** Destructive fallback rung: delete the pods that were there (by UID, so a retry spares their replacements). */
   async function deletePods(ref: DeploymentRef): Promise<{ deleted: string[] }> {
     const pods = await podsOf(await readDeployment(ref));
     const deleted: string[] = [];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dryRun, requestContext } from './common.js';
+import { dryRun, procedureControls, requestContext } from './common.js';
 
 /** A Kubernetes object name (RFC 1123 subdomain), as the API server checks it. */
 export const kubeName = z
@@ -15,13 +15,15 @@ export const rolloutTimeoutSeconds = z.number().int().positive().max(86_400).def
 
 export const fallbackPolicy = z
   .object({
-    /** Rung 1: delete the pods so the ReplicaSet recreates them. */
-    deletePods: z.boolean().default(true),
-    /** Rung 2: scale to zero, wait, and back to the original count (downtime). */
+    /** Rung 1: `kubectl rollout restart` (a rolling restart: pods are replaced a few at a time). */
+    rollingRestart: z.boolean().default(true),
+    /** Rung 2: delete every pod at once so the ReplicaSet recreates them (downtime; destructive). */
+    deletePods: z.boolean().default(false),
+    /** Rung 3: scale to zero, wait, and back to the original count (downtime; destructive). */
     scaleToZeroAndBack: z.boolean().default(false),
-    /** Rung 3: delete the Deployment and create it from this previous manifest (downtime). */
+    /** Rung 4: delete the Deployment and create it from this previous manifest (downtime; destructive). */
     recreateFromManifest: z.record(z.unknown()).optional(),
-    /** Rungs 2 and 3 wait for a `confirm` signal unless this is true. */
+    /** The destructive rungs (2-4) wait for a `confirm` signal unless this is true. */
     allowDestructive: z.boolean().default(false),
     /** How long a destructive rung waits for `confirm` before giving up. */
     confirmationTimeoutSeconds: z.number().int().positive().default(900),
@@ -42,9 +44,22 @@ export const kubernetesDeploymentRollbackInput = z
     maxLogErrors: z.number().int().min(0).optional(),
     fallbacks: fallbackPolicy.default({}),
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict();
+
+/** A Deployment rollback's plan: where the Deployment was and where the rollback goes. */
+export const deploymentPin = z
+  .object({
+    currentRevision: z.number().int().min(0),
+    currentTemplateHash: z.string().optional(),
+    targetRevision: z.number().int().positive(),
+    targetTemplateHash: z.string().optional(),
+  })
+  .strict();
+
+export type DeploymentPin = z.infer<typeof deploymentPin>;
 
 export type KubernetesDeploymentRollbackInput = z.infer<typeof kubernetesDeploymentRollbackInput>;
 
