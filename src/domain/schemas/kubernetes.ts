@@ -76,6 +76,7 @@ export const blueGreenRollbackInput = z
     blueSelector: z.record(z.string()).default({ version: 'blue' }),
     timeoutSeconds: rolloutTimeoutSeconds,
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict()
@@ -95,6 +96,7 @@ export const canaryRollbackInput = z
     canaryDeployment: kubeName,
     stableService: kubeName,
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict();
@@ -116,6 +118,7 @@ export const configMapRollbackInput = z
     backupConfigMap: kubeName.optional(),
     ...restartTargets,
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict()
@@ -136,8 +139,31 @@ export const secretRollbackInput = z
     versionStage: z.string().trim().min(1).default('AWSPREVIOUS'),
     ...restartTargets,
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict();
 
 export type SecretRollbackInput = z.infer<typeof secretRollbackInput>;
+
+/** Blue-green plan: the Service selector the switch moves away from. */
+export const blueGreenPin = z.object({ selector: z.record(z.string()) }).strict();
+export type BlueGreenPin = z.infer<typeof blueGreenPin>;
+
+/** Canary plan: where the canary Ingress routes (not its resourceVersion, which status updates move). */
+export const canaryPin = z
+  .object({
+    ingress: z
+      .object({ exists: z.boolean(), canary: z.boolean(), services: z.array(z.string()), paths: z.array(z.string()) })
+      .strict(),
+  })
+  .strict();
+export type CanaryPin = z.infer<typeof canaryPin>;
+
+/** ConfigMap plan: the resourceVersion of the ConfigMap as read (a ConfigMap has no status). */
+export const configMapPin = z.object({ resourceVersion: z.string().min(1) }).strict();
+export type ConfigMapPin = z.infer<typeof configMapPin>;
+
+/** Secret plan: the Kubernetes Secret's resourceVersion (absent: no Secret yet) and the source version. */
+export const secretPin = z.object({ resourceVersion: z.string().optional(), versionId: z.string().min(1) }).strict();
+export type SecretPin = z.infer<typeof secretPin>;
