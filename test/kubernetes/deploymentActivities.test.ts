@@ -73,6 +73,43 @@ test('undo to the planned ReplicaSet rolls back once; a retry is skipped with ku
   expect((await historyRows(namespace, 'web')).map(([r]) => r)).toEqual([2, 3, 4]);
 });
 
+test('undo refuses, right before it patches, a Deployment that left the pinned template', async () => {
+  const plan = await run(k8s.planRolloutUndo, { namespace, deployment: 'web' });
+  await kubectl(['set', 'image', 'deployment/web', 'app=registry.local/web:1.3'], { namespace });
+  await kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s'], { namespace });
+  const failure = await failureOf(
+    run(k8s.rolloutUndo, {
+      namespace,
+      deployment: 'web',
+      replicaSet: plan.targetReplicaSet,
+      fromTemplateHash: plan.currentTemplateHash,
+    }),
+  );
+  expect(failure).toMatchObject({ type: 'TargetChanged', nonRetryable: true });
+  expect(failure.message).toContain(`deployment.apps/web moved from template ${plan.currentTemplateHash} to`);
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.3');
+});
+
+test('undo writes the mark in its own patch and refuses a marked destination unless allowed', async () => {
+  const plan = await run(k8s.planRolloutUndo, { namespace, deployment: 'web' });
+  const mark = { at: '2026-11-28T04:00:00.000Z', by: 'incident-1' };
+  await run(k8s.rolloutUndo, { namespace, deployment: 'web', replicaSet: plan.targetReplicaSet, mark });
+  await run(k8s.waitForRollout, { namespace, deployment: 'web', timeoutSeconds: 60 });
+  const back = await run(k8s.planRolloutUndo, { namespace, deployment: 'web' });
+  expect(back).toMatchObject({
+    targetRevision: 3,
+    targetTemplateHash: plan.currentTemplateHash,
+    targetMark: { templateHash: plan.currentTemplateHash, revision: 3, ...mark },
+    lastRollback: { at: mark.at, from: `revision 3 (template ${plan.currentTemplateHash})`, by: 'incident-1' },
+  });
+  const ref = { namespace, deployment: 'web', replicaSet: back.targetReplicaSet };
+  const failure = await failureOf(run(k8s.rolloutUndo, ref));
+  expect(failure).toMatchObject({ type: 'MarkedTarget', nonRetryable: true });
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.1');
+  expect(await run(k8s.rolloutUndo, { ...ref, allowMarkedTarget: true })).toMatchObject({ outcome: 'rolled back' });
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.2');
+});
+
 test('a revision that is not in the history gives kubectl message, non-retryably', async () => {
   const failure = await failureOf(run(k8s.planRolloutUndo, { namespace, deployment: 'web', toRevision: 7 }));
   expect(failure.nonRetryable).toBe(true);
