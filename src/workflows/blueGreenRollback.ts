@@ -1,8 +1,11 @@
 // Runbook "Blue-Green Rollback": scale blue back up, wait until it is ready, switch the Service
-// selector to blue, and check that the Service's endpoints are blue pods.
+// selector to blue, and check that the Service's endpoints are blue pods. The plan pins the
+// Service selector; an apply given the pin refuses a selector that moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { blueGreenRollbackInput } from '../domain/schemas/kubernetes.js';
+import type { ProcedureResult } from '../domain/procedures/contract.js';
+import { blueGreenPin, blueGreenRollbackInput, type BlueGreenPin } from '../domain/schemas/kubernetes.js';
+import { stableJson } from '../domain/textDiff.js';
 import { waitAndVerify, type Verification } from './kubernetes/settle.js';
 import { cloudApiCall, longWait } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
@@ -11,15 +14,14 @@ import { trackProgress } from './support/progress.js';
 
 const k8s = proxyActivities<Activities>(cloudApiCall);
 
-export interface BlueGreenRollbackResult {
+export interface BlueGreenRollbackResult extends ProcedureResult {
   namespace: string;
   service: string;
-  dryRun: boolean;
   blueReplicas: { from: number; to: number };
   selector: { from: Record<string, string>; to: Record<string, string> };
   verification?: Verification;
   endpoints?: string[];
-  message: string;
+  pin?: BlueGreenPin;
 }
 
 export async function blueGreenRollback(rawInput: unknown): Promise<BlueGreenRollbackResult> {
@@ -28,6 +30,7 @@ export async function blueGreenRollback(rawInput: unknown): Promise<BlueGreenRol
 
 async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackResult> {
   const input = parseInput(blueGreenRollbackInput, rawInput, 'blueGreenRollback');
+  const pin = input.pin === undefined ? undefined : parseInput(blueGreenPin, input.pin, 'blueGreenRollback: pin');
   const { namespace } = input;
   const blue = { namespace, deployment: input.blueDeployment };
   const progress = trackProgress();
@@ -45,23 +48,37 @@ async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackRes
     );
   }
   const replicas = input.replicas ?? green!.replicas;
+  const target = { ...selector, ...input.blueSelector };
   const plan = {
     namespace,
     service: input.service,
     blueReplicas: { from: blueNow.replicas, to: replicas },
-    selector: { from: selector, to: { ...selector, ...input.blueSelector } },
+    selector: { from: selector, to: target },
+    from: `service/${input.service} selector ${JSON.stringify(selector)}`,
+    to: `service/${input.service} selector ${JSON.stringify(target)}`,
   };
   if (input.dryRun) {
     return {
       ...plan,
       dryRun: true,
+      changed: false,
+      verified: false,
+      pin: { selector },
       message: `dry run: would scale ${input.blueDeployment} from ${blueNow.replicas} to ${replicas} and point service ${input.service} at ${JSON.stringify(input.blueSelector)}`,
     };
+  }
+  // A selector already on blue is where the apply would have left it (a retried or repeated run).
+  const onBlue = stableJson(selector) === stableJson(target);
+  if (pin && !onBlue && stableJson(pin.selector) !== stableJson(selector)) {
+    throw procedureFailure(
+      'TargetChanged',
+      `service/${input.service} selector moved from ${JSON.stringify(pin.selector)} to ${JSON.stringify(selector)} since the plan; plan again`,
+    );
   }
 
   // 1. Scale up blue if scaled down, and wait until it is ready (before any traffic moves).
   progress.step('scale blue', `to ${replicas}`);
-  await k8s.scaleDeployment({ ...blue, replicas });
+  const scaled = await k8s.scaleDeployment({ ...blue, replicas });
   const verification = await waitAndVerify(blue, input, progress);
   if (!verification.passed) {
     throw procedureFailure(
@@ -72,7 +89,12 @@ async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackRes
 
   // 2. Switch traffic back to blue.
   progress.step('switch service', JSON.stringify(input.blueSelector));
-  await k8s.patchServiceSelector({ namespace, service: input.service, selector: input.blueSelector });
+  const switched = await k8s.patchServiceSelector({
+    namespace,
+    service: input.service,
+    selector: input.blueSelector,
+    expected: pin?.selector,
+  });
 
   // 3. Verify: the Service's ready endpoints are exactly the blue pods.
   progress.step('verify endpoints');
@@ -85,6 +107,9 @@ async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackRes
   return {
     ...plan,
     dryRun: false,
+    changed: scaled.changed || switched.changed,
+    // Reached only when blue settled and the Service's endpoints are exactly the blue pods.
+    verified: true,
     verification,
     endpoints: endpoints.ready.map((e) => e.pod),
     message: `service ${input.service} sends traffic to ${endpoints.ready.length} ${JSON.stringify(input.blueSelector)} pods`,

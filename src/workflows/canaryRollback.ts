@@ -1,8 +1,11 @@
 // Runbook "Canary Rollback": remove the canary routing from the Ingress, delete the canary
-// Deployment, and verify that all traffic goes to the stable Service.
+// Deployment, and verify that all traffic goes to the stable Service. The plan pins where the
+// Ingress routes; an apply given the pin refuses an Ingress whose routing moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { canaryRollbackInput } from '../domain/schemas/kubernetes.js';
+import type { ProcedureResult } from '../domain/procedures/contract.js';
+import { canaryPin, canaryRollbackInput, type CanaryPin } from '../domain/schemas/kubernetes.js';
+import { stableJson } from '../domain/textDiff.js';
 import { cloudApiCall } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
@@ -10,14 +13,13 @@ import { trackProgress } from './support/progress.js';
 
 const k8s = proxyActivities<Activities>(cloudApiCall);
 
-export interface CanaryRollbackResult {
+export interface CanaryRollbackResult extends ProcedureResult {
   namespace: string;
-  dryRun: boolean;
   routing: string;
   canaryDeploymentDeleted: boolean;
   /** Services each Ingress routes to after the rollback. */
   ingresses: { name: string; canary: boolean; services: string[] }[];
-  message: string;
+  pin?: CanaryPin;
 }
 
 export async function canaryRollback(rawInput: unknown): Promise<CanaryRollbackResult> {
@@ -26,9 +28,16 @@ export async function canaryRollback(rawInput: unknown): Promise<CanaryRollbackR
 
 async function removeCanary(rawInput: unknown): Promise<CanaryRollbackResult> {
   const input = parseInput(canaryRollbackInput, rawInput, 'canaryRollback');
+  const pin = input.pin === undefined ? undefined : parseInput(canaryPin, input.pin, 'canaryRollback: pin');
   const { namespace } = input;
   const progress = trackProgress();
+  const describe = (r: { exists: boolean; services: string[] }) =>
+    r.exists ? `ingress/${input.ingress} routes to [${r.services.join(', ')}]` : `ingress/${input.ingress} absent`;
 
+  progress.step('plan');
+  const ingress = await k8s.readIngressRouting({ namespace, ingress: input.ingress });
+  const from = describe(ingress);
+  const to = `no ingress routes to "${input.canaryService}"; all traffic on "${input.stableService}"`;
   if (input.dryRun) {
     const [routing, canary] = await Promise.all([
       k8s.ingressRouting({ namespace }),
@@ -37,11 +46,24 @@ async function removeCanary(rawInput: unknown): Promise<CanaryRollbackResult> {
     return {
       namespace,
       dryRun: true,
+      changed: false,
+      verified: false,
+      from,
+      to,
+      pin: { ingress },
       routing: 'unchanged',
       canaryDeploymentDeleted: false,
       ingresses: routing.ingresses,
       message: `dry run: would remove routing to "${input.canaryService}" from ingress "${input.ingress}"${canary.exists ? ` and delete deployment "${input.canaryDeployment}" (${canary.replicas} replicas)` : ''}`,
     };
+  }
+  // An Ingress that no longer routes to the canary is where the apply would have left it.
+  const routesToCanary = ingress.exists && (ingress.canary || ingress.services.includes(input.canaryService));
+  if (pin && routesToCanary && stableJson(pin.ingress) !== stableJson(ingress)) {
+    throw procedureFailure(
+      'TargetChanged',
+      `ingress/${input.ingress} moved since the plan: it was ${describe(pin.ingress)}, now ${describe(ingress)}; plan again`,
+    );
   }
 
   // 1. Remove canary traffic routing.
@@ -69,6 +91,11 @@ async function removeCanary(rawInput: unknown): Promise<CanaryRollbackResult> {
   return {
     namespace,
     dryRun: false,
+    changed: removed.changed || deleted.deleted,
+    // Reached only when no Ingress routes to the canary and one routes to stable.
+    verified: true,
+    from,
+    to,
     routing: removed.action,
     canaryDeploymentDeleted: deleted.deleted,
     ingresses: routing.ingresses,

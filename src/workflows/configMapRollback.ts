@@ -1,23 +1,27 @@
 // Runbook "ConfigMap Rollback": apply the previous ConfigMap, then restart the pods that read it.
+// The plan pins the ConfigMap's resourceVersion; an apply given the pin refuses a ConfigMap edited
+// since (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { configMapRollbackInput } from '../domain/schemas/kubernetes.js';
+import type { ProcedureResult } from '../domain/procedures/contract.js';
+import { configMapPin, configMapRollbackInput, type ConfigMapPin } from '../domain/schemas/kubernetes.js';
+import { stableJson } from '../domain/textDiff.js';
 import { restartAndVerify } from './kubernetes/restartUsers.js';
 import { cloudApiCall } from './support/activityOptions.js';
-import { asProcedure } from './support/failures.js';
+import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
 
 const k8s = proxyActivities<Activities>(cloudApiCall);
 
-export interface ConfigMapRollbackResult {
+export interface ConfigMapRollbackResult extends ProcedureResult {
   namespace: string;
   configMap: string;
-  dryRun: boolean;
-  changed: boolean;
   keysChanged: string[];
+  /** Whether the ConfigMap's data changed (`changed` also counts the restarts). */
+  dataChanged: boolean;
   restarted: { deployment: string; restartedAt: string }[];
-  message: string;
+  pin?: ConfigMapPin;
 }
 
 export async function configMapRollback(rawInput: unknown): Promise<ConfigMapRollbackResult> {
@@ -26,6 +30,7 @@ export async function configMapRollback(rawInput: unknown): Promise<ConfigMapRol
 
 async function restoreConfigMap(rawInput: unknown): Promise<ConfigMapRollbackResult> {
   const input = parseInput(configMapRollbackInput, rawInput, 'configMapRollback');
+  const pin = input.pin === undefined ? undefined : parseInput(configMapPin, input.pin, 'configMapRollback: pin');
   const { namespace, configMap } = input;
   const progress = trackProgress();
 
@@ -40,27 +45,59 @@ async function restoreConfigMap(rawInput: unknown): Promise<ConfigMapRollbackRes
   ]);
   const keys = new Set([...Object.keys(current.data), ...Object.keys(previous.data)]);
   const keysChanged = [...keys].filter((k) => current.data[k] !== previous.data[k]).sort();
-  const base = { namespace, configMap, keysChanged };
+  const base = {
+    namespace,
+    configMap,
+    keysChanged,
+    from: `configmap/${configMap} resourceVersion ${current.resourceVersion}`,
+    to: input.backupConfigMap
+      ? `data of configmap/${input.backupConfigMap}`
+      : `previousData (${Object.keys(previous.data).length} keys)`,
+  };
   if (input.dryRun) {
     return {
       ...base,
       dryRun: true,
       changed: false,
+      verified: false,
+      dataChanged: false,
+      pin: { resourceVersion: current.resourceVersion },
       restarted: [],
       message: `dry run: would change keys [${keysChanged.join(', ')}] of configmap "${configMap}" and restart [${users.join(', ')}]`,
     };
   }
+  // Data already equal to the previous version is where the apply would have left it.
+  if (pin && keysChanged.length > 0 && current.resourceVersion !== pin.resourceVersion) {
+    throw procedureFailure(
+      'TargetChanged',
+      `configmap/${configMap} changed since the plan (resourceVersion ${pin.resourceVersion} -> ${current.resourceVersion}); plan again`,
+    );
+  }
 
-  // 2. Apply the previous version.
+  // 2. Apply the previous version, and read it back.
   progress.step('apply', `keys ${keysChanged.join(', ')}`);
-  const applied = await k8s.applyConfigMapData({ namespace, name: configMap, data: previous.data });
+  const applied = await k8s.applyConfigMapData({
+    namespace,
+    name: configMap,
+    data: previous.data,
+    expectedResourceVersion: pin?.resourceVersion,
+  });
+  const readBack = await k8s.readConfigMap({ namespace, name: configMap });
+  if (stableJson(readBack.data) !== stableJson(previous.data)) {
+    throw procedureFailure(
+      'VerificationFailed',
+      `kubernetes: configmap "${configMap}" in "${namespace}" does not hold the previous data after the apply`,
+    );
+  }
 
-  // 3. Restart the pods to pick up the configuration, and wait for them.
+  // 3. Restart the pods to pick up the configuration, and wait for them (fails unless they settle).
   const restarted = await restartAndVerify(namespace, users, input, progress);
   return {
     ...base,
     dryRun: false,
-    changed: applied.changed,
+    changed: applied.changed || restarted.length > 0,
+    dataChanged: applied.changed,
+    verified: true,
     restarted: restarted.map(({ deployment, restartedAt }) => ({ deployment, restartedAt })),
     message: `configmap "${configMap}" restored (${applied.keysChanged.length} keys changed); restarted ${restarted.length} deployments`,
   };

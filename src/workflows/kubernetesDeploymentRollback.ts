@@ -1,9 +1,14 @@
 // Runbook "Kubernetes Application Rollback", methods 1 and 2, with "Rollback Failed" as fallback:
 // view history, roll back (previous or a given revision), watch the rollout, verify the pods.
-import { proxyActivities } from '@temporalio/workflow';
+// Plan, pin, apply and the rollback guard (contract.ts): a dry run returns the plan as `pin`; an
+// apply given the pin refuses a Deployment that moved; the undo marks the template it leaves, and
+// no later rollback goes onto a marked template without `allowMarkedTarget`.
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { describeRevision, markedTargetMessage } from '../domain/kubernetes/rollbackMark.js';
 import type { RevisionEntry } from '../domain/kubernetes/rollout.js';
-import { kubernetesDeploymentRollbackInput } from '../domain/schemas/kubernetes.js';
+import type { LastRollback, ProcedureResult } from '../domain/procedures/contract.js';
+import { deploymentPin, kubernetesDeploymentRollbackInput, type DeploymentPin } from '../domain/schemas/kubernetes.js';
 import { runFallbackLadder, type RungResult } from './kubernetes/fallbackLadder.js';
 import { waitAndVerify, type Verification } from './kubernetes/settle.js';
 import { cloudApiCall } from './support/activityOptions.js';
@@ -13,13 +18,11 @@ import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
 
 const k8s = proxyActivities<Activities>(cloudApiCall);
+type UndoPlan = Awaited<ReturnType<Activities['planRolloutUndo']>>;
 
-export interface KubernetesDeploymentRollbackResult {
+export interface KubernetesDeploymentRollbackResult extends ProcedureResult {
   namespace: string;
   deployment: string;
-  dryRun: boolean;
-  /** kubectl's words: "deployment.apps/web rolled back" or "skipped rollback (...)". */
-  message: string;
   fromRevision: number;
   toRevision: number;
   /** The revision number the restored template has now (the controller renumbers it). */
@@ -28,6 +31,10 @@ export interface KubernetesDeploymentRollbackResult {
   verification?: Verification;
   fallbacks: RungResult[];
   history: RevisionEntry[];
+  pin?: DeploymentPin;
+  lastRollback?: LastRollback;
+  /** On a dry run whose destination is marked: the refusal the apply would meet. */
+  markedTarget?: string;
 }
 
 export async function kubernetesDeploymentRollback(rawInput: unknown): Promise<KubernetesDeploymentRollbackResult> {
@@ -36,19 +43,58 @@ export async function kubernetesDeploymentRollback(rawInput: unknown): Promise<K
 
 async function rollBackDeployment(rawInput: unknown): Promise<KubernetesDeploymentRollbackResult> {
   const input = parseInput(kubernetesDeploymentRollbackInput, rawInput, 'kubernetesDeploymentRollback');
+  const pin =
+    input.pin === undefined ? undefined : parseInput(deploymentPin, input.pin, 'kubernetesDeploymentRollback: pin');
   const ref = { namespace: input.namespace, deployment: input.deployment };
   const progress = trackProgress();
   const gate = confirmationGate();
 
-  // 1. View revision history and choose the revision (kubectl rollout history / undo).
+  // 1. View revision history and choose the revision (kubectl rollout history / undo); a pinned
+  //    apply re-plans towards the pinned revision and refuses a Deployment that moved.
   progress.step('plan', 'reading rollout history');
-  const plan = await k8s.planRolloutUndo({ ...ref, toRevision: input.toRevision });
-  const planned = { ...ref, fromRevision: plan.currentRevision, toRevision: plan.targetRevision, diff: plan.diff };
+  const plan = await planUndo(ref, pin?.targetRevision ?? input.toRevision, pin);
+  if (pin) checkPin(input.deployment, plan, pin);
+  const from = describeRevision(plan.currentRevision, plan.currentTemplateHash);
+  const to = describeRevision(plan.targetRevision, plan.targetTemplateHash);
+  const planned = {
+    ...ref,
+    fromRevision: plan.currentRevision,
+    toRevision: plan.targetRevision,
+    diff: plan.diff,
+    from,
+    to,
+    lastRollback: plan.lastRollback,
+  };
+  const refusal =
+    plan.targetMark && !plan.alreadyMatches && !input.allowMarkedTarget
+      ? markedTargetMessage(
+          input.deployment,
+          { revision: plan.targetRevision, templateHash: plan.targetTemplateHash ?? '' },
+          plan.targetMark,
+        )
+      : undefined;
   if (input.dryRun) {
     const message = plan.alreadyMatches
       ? `dry run: skipped rollback (current template already matches revision ${plan.targetRevision})`
-      : `dry run: would roll deployment.apps/${input.deployment} back from revision ${plan.currentRevision} to ${plan.targetRevision}`;
-    return { ...planned, dryRun: true, message, fallbacks: [], history: await k8s.rolloutHistory(ref) };
+      : refusal
+        ? `dry run: would refuse: ${refusal}`
+        : `dry run: would roll deployment.apps/${input.deployment} back from revision ${plan.currentRevision} to ${plan.targetRevision}`;
+    return {
+      ...planned,
+      dryRun: true,
+      changed: false,
+      verified: false,
+      message,
+      markedTarget: refusal,
+      pin: {
+        currentRevision: plan.currentRevision,
+        currentTemplateHash: plan.currentTemplateHash,
+        targetRevision: plan.targetRevision,
+        targetTemplateHash: plan.targetTemplateHash,
+      },
+      fallbacks: [],
+      history: await k8s.rolloutHistory(ref),
+    };
   }
   if (plan.paused) {
     throw procedureFailure(
@@ -56,10 +102,17 @@ async function rollBackDeployment(rawInput: unknown): Promise<KubernetesDeployme
       `you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/${input.deployment}' and try again`,
     );
   }
+  if (refusal) throw procedureFailure('MarkedTarget', refusal);
 
-  // 2. Roll back (kubectl rollout undo [--to-revision]).
+  // 2. Roll back (kubectl rollout undo [--to-revision]), marking the template rolled back from.
   progress.step('undo', `to revision ${plan.targetRevision}`);
-  const undo = await k8s.rolloutUndo({ ...ref, replicaSet: plan.targetReplicaSet });
+  const undo = await k8s.rolloutUndo({
+    ...ref,
+    replicaSet: plan.targetReplicaSet,
+    mark: { at: new Date().toISOString(), by: workflowInfo().workflowId },
+    allowMarkedTarget: input.allowMarkedTarget,
+    fromTemplateHash: pin?.currentTemplateHash,
+  });
 
   // 3. Watch the rollout and verify the pods; if that fails, climb the fallback ladder.
   let verification: Verification | undefined = await waitAndVerify(ref, input, progress);
@@ -90,10 +143,50 @@ async function rollBackDeployment(rawInput: unknown): Promise<KubernetesDeployme
   return {
     ...planned,
     dryRun: false,
+    changed: undo.outcome === 'rolled back' || fallbacks.length > 0,
+    verified: verification.passed,
     message: undo.message,
     newRevision: history[history.length - 1]?.revision,
     verification,
     fallbacks,
     history,
   };
+}
+
+/** The undo plan; with a pin, a pinned revision that is gone means the Deployment moved. */
+async function planUndo(
+  ref: { namespace: string; deployment: string },
+  toRevision: number | undefined,
+  pin: DeploymentPin | undefined,
+): Promise<UndoPlan> {
+  try {
+    return await k8s.planRolloutUndo({ ...ref, toRevision });
+  } catch (error) {
+    const cause = error instanceof ActivityFailure ? error.cause : undefined;
+    if (pin && cause instanceof ApplicationFailure && cause.type === 'NotFound') {
+      throw procedureFailure(
+        'TargetChanged',
+        `deployment.apps/${ref.deployment}: pinned target revision ${pin.targetRevision} is no longer in the history (${cause.message}); plan again`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Fails TargetChanged, saying what moved, when the Deployment is no longer where the plan saw it. */
+function checkPin(deployment: string, plan: UndoPlan, pin: DeploymentPin): void {
+  const moved: string[] = [];
+  if (plan.currentRevision !== pin.currentRevision || plan.currentTemplateHash !== pin.currentTemplateHash) {
+    moved.push(
+      `deployment.apps/${deployment} moved from ${describeRevision(pin.currentRevision, pin.currentTemplateHash)} to ${describeRevision(plan.currentRevision, plan.currentTemplateHash)}`,
+    );
+  }
+  if (plan.targetTemplateHash !== pin.targetTemplateHash) {
+    moved.push(
+      `target revision ${pin.targetRevision} is now template ${plan.targetTemplateHash ?? '(none)'}, pinned ${pin.targetTemplateHash ?? '(none)'}`,
+    );
+  }
+  if (moved.length > 0) {
+    throw procedureFailure('TargetChanged', `${moved.join('; ')} since the plan; plan again`);
+  }
 }

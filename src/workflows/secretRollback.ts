@@ -1,8 +1,11 @@
 // Runbook "Secrets Rollback": restore the Secret from Secrets Manager's AWSPREVIOUS version, then
-// restart the pods that read it. The value itself never enters this workflow's history.
+// restart the pods that read it. The value itself never enters this workflow's history. The plan
+// pins the Secret's resourceVersion and the source version; an apply given the pin refuses either
+// having moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { secretRollbackInput } from '../domain/schemas/kubernetes.js';
+import type { ProcedureResult } from '../domain/procedures/contract.js';
+import { secretPin, secretRollbackInput, type SecretPin } from '../domain/schemas/kubernetes.js';
 import { restartAndVerify } from './kubernetes/restartUsers.js';
 import { cloudApiCall } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
@@ -11,17 +14,17 @@ import { trackProgress } from './support/progress.js';
 
 const act = proxyActivities<Activities>(cloudApiCall);
 
-export interface SecretRollbackResult {
+export interface SecretRollbackResult extends ProcedureResult {
   namespace: string;
   secret: string;
   secretId: string;
   versionStage: string;
   versionId?: string;
-  dryRun: boolean;
-  changed: boolean;
   keys: string[];
+  /** Whether the Secret's data changed (`changed` also counts the restarts). */
+  dataChanged: boolean;
   restarted: { deployment: string; restartedAt: string }[];
-  message: string;
+  pin?: SecretPin;
 }
 
 export async function secretRollback(rawInput: unknown): Promise<SecretRollbackResult> {
@@ -30,40 +33,71 @@ export async function secretRollback(rawInput: unknown): Promise<SecretRollbackR
 
 async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
   const input = parseInput(secretRollbackInput, rawInput, 'secretRollback');
+  const pin = input.pin === undefined ? undefined : parseInput(secretPin, input.pin, 'secretRollback: pin');
   const { namespace, secret, secretId, versionStage } = input;
   const progress = trackProgress();
 
   progress.step('plan');
-  const [stage, users] = await Promise.all([
+  const [stage, current, users] = await Promise.all([
     act.describeSecretStage({ secretId, versionStage }),
+    act.readSecretVersion({ namespace, name: secret }),
     input.deployments ? Promise.resolve(input.deployments) : act.deploymentsUsing({ namespace, secret }),
   ]);
   if (!stage.versionId) {
     throw procedureFailure('NotFound', `secrets: secret "${secretId}" has no version in stage ${versionStage}`);
   }
-  const base = { namespace, secret, secretId, versionStage, versionId: stage.versionId };
+  const base = {
+    namespace,
+    secret,
+    secretId,
+    versionStage,
+    versionId: stage.versionId,
+    from: current.exists ? `secret/${secret} resourceVersion ${current.resourceVersion}` : `secret/${secret} absent`,
+    to: `${secretId} version ${stage.versionId} (${versionStage})`,
+  };
   if (input.dryRun) {
     return {
       ...base,
       dryRun: true,
       changed: false,
+      verified: false,
+      dataChanged: false,
+      pin: { resourceVersion: current.resourceVersion, versionId: stage.versionId },
       keys: [],
       restarted: [],
       message: `dry run: would restore kubernetes secret "${secret}" from ${secretId} version ${stage.versionId} (${versionStage}) and restart [${users.join(', ')}]`,
     };
   }
+  if (pin && (pin.resourceVersion !== current.resourceVersion || pin.versionId !== stage.versionId)) {
+    const moved = [
+      pin.resourceVersion !== current.resourceVersion &&
+        `secret/${secret} resourceVersion ${pin.resourceVersion ?? '(absent)'} -> ${current.resourceVersion ?? '(absent)'}`,
+      pin.versionId !== stage.versionId && `${secretId} ${versionStage} ${pin.versionId} -> ${stage.versionId}`,
+    ].filter(Boolean);
+    throw procedureFailure('TargetChanged', `${moved.join('; ')} since the plan; plan again`);
+  }
 
-  // 1. Restore the secret from Secrets Manager (read and written inside one activity).
+  // 1. Restore the secret from Secrets Manager (read and written inside one activity), and check
+  //    that the Secret now holds the restored keys.
   progress.step('restore secret', `${secretId} ${versionStage}`);
   const restored = await act.restoreSecretFromSecretsManager({ namespace, secret, secretId, versionStage });
+  const after = await act.readSecretVersion({ namespace, name: secret });
+  if (!after.exists || after.keys.join(',') !== [...restored.keys].sort().join(',')) {
+    throw procedureFailure(
+      'VerificationFailed',
+      `kubernetes: secret "${secret}" in "${namespace}" does not hold the restored keys after the restore`,
+    );
+  }
 
-  // 2. Restart affected pods, and wait for them.
+  // 2. Restart affected pods, and wait for them (fails unless they settle).
   const restarted = await restartAndVerify(namespace, users, input, progress);
   return {
     ...base,
     versionId: restored.versionId,
     dryRun: false,
-    changed: restored.changed,
+    changed: restored.changed || restarted.length > 0,
+    dataChanged: restored.changed,
+    verified: true,
     keys: restored.keys,
     restarted: restarted.map(({ deployment, restartedAt }) => ({ deployment, restartedAt })),
     message: `kubernetes secret "${secret}" restored from ${versionStage} (${restored.keys.length} keys); restarted ${restarted.length} deployments`,

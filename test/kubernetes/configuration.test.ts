@@ -69,7 +69,14 @@ describe('configMapRollback', () => {
         timeoutSeconds: 60,
       })
     ).result();
-    expect(result).toMatchObject({ changed: true, keysChanged: ['FEATURE_X', 'LOG_LEVEL'] });
+    expect(result).toMatchObject({
+      changed: true,
+      dataChanged: true,
+      verified: true,
+      dryRun: false,
+      keysChanged: ['FEATURE_X', 'LOG_LEVEL'],
+      to: 'data of configmap/app-config-backup',
+    });
     expect(result.restarted.map((r: { deployment: string }) => r.deployment).sort()).toEqual(['api', 'worker']);
     const cm = await kubectlJson<{ data: Record<string, string> }>(['get', 'configmap/app-config'], { namespace });
     expect(cm.data).toEqual({ LOG_LEVEL: 'info' });
@@ -92,6 +99,30 @@ describe('configMapRollback', () => {
     );
     const cm = await kubectlJson<{ data: Record<string, string> }>(['get', 'configmap/app-config'], { namespace });
     expect(cm.data).toEqual({ LOG_LEVEL: 'debug', FEATURE_X: 'on' });
+    expect(await restartedAt('api')).toBeUndefined();
+  });
+
+  test('plan, pin, apply: a ConfigMap edited after the plan fails TargetChanged and keeps the edit', async () => {
+    const input = { namespace, configMap: 'app-config', backupConfigMap: 'app-config-backup', timeoutSeconds: 60 };
+    const plan = await (await harness.start('configMapRollback', { ...input, dryRun: true })).result();
+    expect(plan).toMatchObject({
+      dryRun: true,
+      changed: false,
+      verified: false,
+      pin: { resourceVersion: expect.any(String) },
+    });
+    await kubectl(['patch', 'configmap/app-config', '-p', '{"data":{"LOG_LEVEL":"trace"}}'], { namespace });
+    const error = await (
+      await harness.start('configMapRollback', { ...input, pin: plan.pin })
+    )
+      .result()
+      .catch((e: { cause?: Error }) => e);
+    expect((error as { cause?: { type?: string; message: string } }).cause).toMatchObject({
+      type: 'TargetChanged',
+      message: expect.stringContaining('configmap/app-config changed since the plan'),
+    });
+    const cm = await kubectlJson<{ data: Record<string, string> }>(['get', 'configmap/app-config'], { namespace });
+    expect(cm.data).toEqual({ LOG_LEVEL: 'trace', FEATURE_X: 'on' });
     expect(await restartedAt('api')).toBeUndefined();
   });
 });
@@ -132,7 +163,14 @@ describe('secretRollback', () => {
     });
     const result = await handle.result();
 
-    expect(result).toMatchObject({ changed: true, keys: ['password', 'user'], versionStage: 'AWSPREVIOUS' });
+    expect(result).toMatchObject({
+      changed: true,
+      dataChanged: true,
+      verified: true,
+      dryRun: false,
+      keys: ['password', 'user'],
+      versionStage: 'AWSPREVIOUS',
+    });
     expect(result.restarted.map((r: { deployment: string }) => r.deployment)).toEqual(['api']);
     const secret = await kubectlJson<{ data: Record<string, string> }>(['get', 'secret/db-credentials'], { namespace });
     expect(Buffer.from(secret.data.password!, 'base64').toString()).toBe(OLD);
@@ -161,7 +199,30 @@ describe('secretRollback', () => {
         timeoutSeconds: 60,
       })
     ).result();
-    expect(again.changed).toBe(false);
+    expect(again).toMatchObject({ dataChanged: false, verified: true });
+  });
+
+  test('plan, pin, apply: a Secret changed after the plan fails TargetChanged and is left alone', async () => {
+    const sm = new SecretsManagerClient({ endpoint: moto.endpoint, region: moto.region });
+    await sm.send(new CreateSecretCommand({ Name: 'prod/pin', SecretString: JSON.stringify({ password: OLD }) }));
+    await sm.send(new PutSecretValueCommand({ SecretId: 'prod/pin', SecretString: JSON.stringify({ password: NEW }) }));
+    sm.destroy();
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'pinned' }, stringData: { password: NEW } });
+    const input = { namespace, secret: 'pinned', secretId: 'prod/pin', deployments: [], timeoutSeconds: 60 };
+    const plan = await (await harness.start('secretRollback', { ...input, dryRun: true })).result();
+    expect(plan.pin).toEqual({ resourceVersion: expect.any(String), versionId: expect.any(String) });
+    await kubectl(['label', 'secret/pinned', 'rotated-by=someone'], { namespace });
+    const error = await (
+      await harness.start('secretRollback', { ...input, pin: plan.pin })
+    )
+      .result()
+      .catch((e: { cause?: Error }) => e);
+    expect((error as { cause?: { type?: string; message: string } }).cause).toMatchObject({
+      type: 'TargetChanged',
+      message: expect.stringContaining('secret/pinned resourceVersion'),
+    });
+    const secret = await kubectlJson<{ data: Record<string, string> }>(['get', 'secret/pinned'], { namespace });
+    expect(Buffer.from(secret.data.password!, 'base64').toString()).toBe(NEW);
   });
 
   test('a secret without an AWSPREVIOUS version fails clearly and touches nothing', async () => {

@@ -1,5 +1,6 @@
 // The Deployment activities against the real local control plane, compared with kubectl.
 import { ApplicationFailure } from '@temporalio/common';
+import { KubeClient } from '../../src/activities/kubernetes/client.js';
 import { createKubernetesActivities, lazyKubeClient } from '../../src/activities/kubernetes/index.js';
 import { deploymentWithHistory, getDeployment, historyRows, imageOf } from '../support/deployments.js';
 import { createTestNamespace, deleteTestNamespace, ensureCluster, kubectl } from '../support/kubernetes.js';
@@ -7,12 +8,29 @@ import { runActivity } from '../support/activityContext.js';
 
 let k8s: ReturnType<typeof createKubernetesActivities>;
 let namespace: string;
+let kubeconfig: string;
 const run = runActivity;
 
 beforeAll(async () => {
   const { kubeconfigPath } = await ensureCluster();
+  kubeconfig = kubeconfigPath;
   k8s = createKubernetesActivities(lazyKubeClient(kubeconfigPath));
 });
+
+/** Activities on the real client that run `meanwhile` against the cluster just before their first PATCH. */
+function activitiesRacing(meanwhile: () => Promise<unknown>) {
+  const real = KubeClient.load(kubeconfig);
+  const racing = Object.create(real) as KubeClient;
+  let raced = false;
+  racing.patch = async (...args: Parameters<KubeClient['patch']>) => {
+    if (!raced) {
+      raced = true;
+      await meanwhile();
+    }
+    return real.patch(...args);
+  };
+  return createKubernetesActivities(() => racing);
+}
 beforeEach(async () => {
   namespace = await createTestNamespace('k8s-activities');
   await deploymentWithHistory(namespace, 'web');
@@ -53,6 +71,43 @@ test('undo to the planned ReplicaSet rolls back once; a retry is skipped with ku
     revision: 4,
   });
   expect((await historyRows(namespace, 'web')).map(([r]) => r)).toEqual([2, 3, 4]);
+});
+
+test('undo refuses, right before it patches, a Deployment that left the pinned template', async () => {
+  const plan = await run(k8s.planRolloutUndo, { namespace, deployment: 'web' });
+  await kubectl(['set', 'image', 'deployment/web', 'app=registry.local/web:1.3'], { namespace });
+  await kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s'], { namespace });
+  const failure = await failureOf(
+    run(k8s.rolloutUndo, {
+      namespace,
+      deployment: 'web',
+      replicaSet: plan.targetReplicaSet,
+      fromTemplateHash: plan.currentTemplateHash,
+    }),
+  );
+  expect(failure).toMatchObject({ type: 'TargetChanged', nonRetryable: true });
+  expect(failure.message).toContain(`deployment.apps/web moved from template ${plan.currentTemplateHash} to`);
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.3');
+});
+
+test('undo writes the mark in its own patch and refuses a marked destination unless allowed', async () => {
+  const plan = await run(k8s.planRolloutUndo, { namespace, deployment: 'web' });
+  const mark = { at: '2026-11-28T04:00:00.000Z', by: 'incident-1' };
+  await run(k8s.rolloutUndo, { namespace, deployment: 'web', replicaSet: plan.targetReplicaSet, mark });
+  await run(k8s.waitForRollout, { namespace, deployment: 'web', timeoutSeconds: 60 });
+  const back = await run(k8s.planRolloutUndo, { namespace, deployment: 'web' });
+  expect(back).toMatchObject({
+    targetRevision: 3,
+    targetTemplateHash: plan.currentTemplateHash,
+    targetMark: { templateHash: plan.currentTemplateHash, revision: 3, ...mark },
+    lastRollback: { at: mark.at, from: `revision 3 (template ${plan.currentTemplateHash})`, by: 'incident-1' },
+  });
+  const ref = { namespace, deployment: 'web', replicaSet: back.targetReplicaSet };
+  const failure = await failureOf(run(k8s.rolloutUndo, ref));
+  expect(failure).toMatchObject({ type: 'MarkedTarget', nonRetryable: true });
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.1');
+  expect(await run(k8s.rolloutUndo, { ...ref, allowMarkedTarget: true })).toMatchObject({ outcome: 'rolled back' });
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.2');
 });
 
 test('a revision that is not in the history gives kubectl message, non-retryably', async () => {
@@ -113,6 +168,25 @@ test('set env changes the template once and is a no-op when the value is already
   const after = await getDeployment(namespace, 'web');
   expect(after.metadata.generation).toBe(generation);
   expect(after.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'DATABASE_HOST', value: 'db-new.local' });
+});
+
+test('set env succeeds when the status and resourceVersion move between its read and its patch', async () => {
+  // A scale makes the controller update status: the resourceVersion moves, the env does not.
+  const racing = activitiesRacing(() => kubectl(['scale', 'deployment/web', '--replicas=3'], { namespace }));
+  const ref = { namespace, deployment: 'web', name: 'DATABASE_HOST', value: 'db-new.local' };
+  expect(await run(racing.setDeploymentEnv, ref)).toMatchObject({ changed: true, previous: undefined });
+  const after = await getDeployment(namespace, 'web');
+  expect(after.spec.replicas).toBe(3);
+  expect(after.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'DATABASE_HOST', value: 'db-new.local' });
+});
+
+test('set env that loses a race on the env list re-reads and keeps the other change', async () => {
+  const racing = activitiesRacing(() => kubectl(['set', 'env', 'deployment/web', 'OTHER=1'], { namespace }));
+  const ref = { namespace, deployment: 'web', name: 'DATABASE_HOST', value: 'db-new.local' };
+  expect(await run(racing.setDeploymentEnv, ref)).toMatchObject({ changed: true });
+  const env = (await getDeployment(namespace, 'web')).spec.template.spec.containers[0]!.env;
+  expect(env).toContainEqual({ name: 'OTHER', value: '1' });
+  expect(env).toContainEqual({ name: 'DATABASE_HOST', value: 'db-new.local' });
 });
 
 test('deleted pods are replaced, scaling to zero and back restores the count', async () => {

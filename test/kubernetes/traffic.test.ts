@@ -66,6 +66,13 @@ test('blue-green: blue is scaled back to green size and ready, then the Service 
   });
   const result = await handle.result();
 
+  expect(result).toMatchObject({
+    changed: true,
+    verified: true,
+    dryRun: false,
+    from: 'service/shop selector {"version":"green"}',
+    to: 'service/shop selector {"version":"blue"}',
+  });
   expect(result.blueReplicas).toEqual({ from: 0, to: 3 });
   expect(result.selector).toEqual({ from: { version: 'green' }, to: { version: 'blue' } });
   const svc = await kubectlJson<{ spec: { selector: Record<string, string> } }>(['get', 'service/shop'], { namespace });
@@ -113,7 +120,13 @@ test('canary with an ingress-nginx canary Ingress: the canary Ingress and Deploy
   };
   const result = await (await harness.start('canaryRollback', input)).result();
 
-  expect(result).toMatchObject({ routing: 'deleted canary ingress "shop-canary"', canaryDeploymentDeleted: true });
+  expect(result).toMatchObject({
+    routing: 'deleted canary ingress "shop-canary"',
+    canaryDeploymentDeleted: true,
+    changed: true,
+    verified: true,
+    from: 'ingress/shop-canary routes to [shop-canary]',
+  });
   const ingresses = await kubectlJson<{ items: { metadata: { name: string } }[] }>(['get', 'ingress'], { namespace });
   expect(ingresses.items.map((i) => i.metadata.name)).toEqual(['shop']);
   const deployments = await kubectlJson<{ items: { metadata: { name: string } }[] }>(['get', 'deployments'], {
@@ -148,4 +161,68 @@ test('canary with a canary path in one Ingress: the path is removed by JSON patc
     spec: { rules: { http: { paths: { path: string; backend: { service: { name: string } } }[] } }[] };
   }>(['get', 'ingress/shop'], { namespace });
   expect(ing.spec.rules[0]!.http.paths.map((p) => [p.path, p.backend.service.name])).toEqual([['/', 'shop-stable']]);
+});
+
+test('blue-green plan, pin, apply: a selector moved after the plan fails TargetChanged and nothing is scaled', async () => {
+  await apply(deploymentManifest('shop-blue', 'registry.local/shop:1.0', 0, { version: 'blue' }));
+  await apply(service('shop', { version: 'green' }));
+  const input = { namespace, service: 'shop', blueDeployment: 'shop-blue', replicas: 2, timeoutSeconds: 60 };
+  const plan = await (await harness.start('blueGreenRollback', { ...input, dryRun: true })).result();
+  expect(plan).toMatchObject({
+    dryRun: true,
+    changed: false,
+    verified: false,
+    pin: { selector: { version: 'green' } },
+  });
+  await kubectl(['patch', 'service/shop', '-p', '{"spec":{"selector":{"version":"canary"}}}'], { namespace });
+  const error = await (
+    await harness.start('blueGreenRollback', { ...input, pin: plan.pin })
+  )
+    .result()
+    .catch((e: { cause?: Error }) => e);
+  expect((error as { cause?: { type?: string; message: string } }).cause).toMatchObject({
+    type: 'TargetChanged',
+    message: 'service/shop selector moved from {"version":"green"} to {"version":"canary"} since the plan; plan again',
+  });
+  const blue = await kubectlJson<{ spec: { replicas: number } }>(['get', 'deployment/shop-blue'], { namespace });
+  expect(blue.spec.replicas).toBe(0);
+});
+
+test('canary plan, pin, apply: an Ingress re-routed after the plan fails TargetChanged and keeps its canary', async () => {
+  await apply(deploymentManifest('shop-canary', 'registry.local/shop:2.0', 1, { track: 'canary' }));
+  await apply(
+    ingress('shop', [
+      ['/', 'shop-stable'],
+      ['/beta', 'shop-canary'],
+    ]),
+  );
+  const input = {
+    namespace,
+    ingress: 'shop',
+    canaryService: 'shop-canary',
+    canaryDeployment: 'shop-canary',
+    stableService: 'shop-stable',
+  };
+  const plan = await (await harness.start('canaryRollback', { ...input, dryRun: true })).result();
+  expect(plan.pin.ingress.paths).toEqual(['shop.example.com/ -> shop-stable', 'shop.example.com/beta -> shop-canary']);
+  await apply(
+    ingress('shop', [
+      ['/', 'shop-stable'],
+      ['/beta', 'shop-canary'],
+      ['/gamma', 'shop-canary'],
+    ]),
+  );
+  const error = await (
+    await harness.start('canaryRollback', { ...input, pin: plan.pin })
+  )
+    .result()
+    .catch((e: { cause?: Error }) => e);
+  expect((error as { cause?: { type?: string; message: string } }).cause).toMatchObject({
+    type: 'TargetChanged',
+    message: expect.stringContaining('ingress/shop moved since the plan'),
+  });
+  const deployments = await kubectlJson<{ items: { metadata: { name: string } }[] }>(['get', 'deployments'], {
+    namespace,
+  });
+  expect(deployments.items.map((d) => d.metadata.name)).toContain('shop-canary');
 });

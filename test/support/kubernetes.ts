@@ -75,6 +75,14 @@ export function ensureCluster(): Promise<{ kubeconfigPath: string }> {
           'Run `npm run tools:k8s` (bash scripts/k8s/build.sh) first; see docs/kubernetes.md.',
       );
     }
+    // A cluster already serving this kubeconfig is reused as is: a git worktree's up.sh sees the
+    // binaries under its own path and would not recognise a cluster started from the main checkout.
+    if (
+      existsSync(kubeconfigPath) &&
+      (await kubectlResult(['get', '--raw', '/readyz'], { allowFailure: true })).code === 0
+    ) {
+      return { kubeconfigPath };
+    }
     const res = await run('bash', [path.join(repoRoot, 'scripts', 'k8s', 'up.sh')], {
       timeoutMs: 180_000,
       env: { ...process.env, K8S_STARTED_BY: process.env.K8S_STARTED_BY ?? 'jest' },

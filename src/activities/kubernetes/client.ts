@@ -1,8 +1,11 @@
 // A small JSON client for the Kubernetes API. Configuration and authentication (certificates,
 // tokens, exec plugins) come from @kubernetes/client-node's KubeConfig; requests and responses
 // stay raw JSON so patches and comparisons are byte-for-byte what kubectl sends and sees.
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { nonRetryable } from '../failures.js';
 
@@ -29,14 +32,37 @@ export class KubeClient {
     private readonly server: string,
   ) {}
 
-  /** From a kubeconfig file, or KUBECONFIG / ~/.kube/config / in-cluster when none is given. */
-  static load(kubeconfigPath?: string): KubeClient {
+  /**
+   * From a kubeconfig file, or KUBECONFIG / ~/.kube/config / in-cluster when none is given. A worker
+   * with none of these fails at once (NotConfigured) instead of retrying against client-node's
+   * fallback of http://localhost:8080.
+   */
+  static load(kubeconfigPath?: string, env: NodeJS.ProcessEnv = process.env): KubeClient {
     const config = new KubeConfig();
-    // A single file is loaded as given; a KUBECONFIG list (a:b) is merged as kubectl does.
-    if (kubeconfigPath && !kubeconfigPath.includes(':')) config.loadFromFile(kubeconfigPath);
-    else config.loadFromDefault();
+    const files = (kubeconfigPath ?? env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
+    const homeConfig = path.join(env.HOME ?? os.homedir(), '.kube', 'config');
+    if (files.length > 0) {
+      if (!files.some((f) => existsSync(f))) {
+        throw notConfigured(`KUBECONFIG names no existing file (${files.join(path.delimiter)})`);
+      }
+      // A single file is loaded as given; a KUBECONFIG list (a:b) is merged as kubectl does.
+      if (files.length === 1) config.loadFromFile(files[0]!);
+      else config.loadFromDefault();
+    } else if (existsSync(homeConfig)) {
+      config.loadFromFile(homeConfig);
+    } else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) {
+      config.loadFromCluster();
+    } else {
+      throw notConfigured('KUBECONFIG is not set, ~/.kube/config does not exist and this is not a pod');
+    }
     const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error('kubernetes: the kubeconfig has no current cluster');
+    if (!cluster) throw notConfigured('the kubeconfig has no current cluster');
+    // client-node refuses plain http unless the cluster skips TLS verification; say so once.
+    if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
+      throw notConfigured(
+        `cluster "${cluster.name}" is served over plain http (${cluster.server}) without insecure-skip-tls-verify: true`,
+      );
+    }
     return new KubeClient(config, cluster.server.replace(/\/$/, ''));
   }
 
@@ -107,6 +133,14 @@ export class KubeClient {
   }
 }
 
+function notConfigured(why: string) {
+  return nonRetryable(
+    'NotConfigured',
+    `kubernetes: no usable configuration: ${why}; set KUBECONFIG to a kubeconfig file, or run in a pod ` +
+      'with KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT and a service account token',
+  );
+}
+
 /**
  * Maps API errors to Temporal failures: 404, 403, 401 and 422 are non-retryable with `context`
  * in the message; 409 conflicts, 429, 5xx and network errors are retried.
@@ -117,12 +151,46 @@ export function fromKubeError(error: unknown, context: string): unknown {
   if (error.status === 401 || error.status === 403) {
     return nonRetryable('Forbidden', `${context}: forbidden (${error.message})`);
   }
-  // A failed JSON-patch `test` (the object changed since we read it) is a conflict: retry re-reads.
-  if (/testing value|test failed/i.test(error.message)) return error;
   if (error.status === 422 || error.status === 400) {
     return nonRetryable('InvalidInput', `${context}: rejected by the API server (${error.message})`);
   }
   return error;
+}
+
+/** How often a guarded patch re-reads and tries again inside one activity attempt. */
+const GUARDED_PATCH_ATTEMPTS = 5;
+
+/**
+ * A JSON patch guarded by `test` ops of exactly the fields it changes (never the resourceVersion,
+ * which every status update moves). `plan` reads the object and returns the ops, or undefined when
+ * there is nothing to do. A 409, or a 422 after which the re-read plan differs, is a lost race:
+ * plan again, a few times, then fail retryably. A 422 with an unchanged plan is an invalid patch.
+ */
+export async function patchWithGuard<T>(
+  kube: KubeClient,
+  path: string,
+  context: string,
+  plan: () => Promise<{ ops?: object[]; value: T }>,
+): Promise<{ patched: boolean; value: T }> {
+  let planned = await plan();
+  for (let attempt = 1; ; attempt += 1) {
+    if (!planned.ops) return { patched: false, value: planned.value };
+    try {
+      await kube.patch(path, planned.ops, 'json');
+      return { patched: true, value: planned.value };
+    } catch (error) {
+      if (!(error instanceof KubeApiError) || (error.status !== 409 && error.status !== 422)) {
+        throw fromKubeError(error, context);
+      }
+      const again = await plan();
+      const raced = error.status === 409 || JSON.stringify(again.ops) !== JSON.stringify(planned.ops);
+      if (!raced) throw fromKubeError(error, context);
+      if (attempt >= GUARDED_PATCH_ATTEMPTS) {
+        throw new Error(`${context}: changed by someone else during each of ${attempt} patches; will retry`);
+      }
+      planned = again;
+    }
+  }
 }
 
 export const paths = {

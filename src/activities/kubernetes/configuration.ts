@@ -2,7 +2,8 @@
 // envFrom and env valueFrom), so a configuration rollback restarts exactly those.
 import { log } from '@temporalio/activity';
 import type { Deployment, PodSpec } from '../../domain/kubernetes/objects.js';
-import { fromKubeError, paths, type KubeClient } from './client.js';
+import { nonRetryable } from '../failures.js';
+import { fromKubeError, KubeApiError, paths, type KubeClient } from './client.js';
 
 interface ConfigMap {
   metadata: { name: string; resourceVersion?: string; [k: string]: unknown };
@@ -39,20 +40,27 @@ export function podSpecUses(spec: PodSpec | undefined, source: ConfigSource): bo
 }
 
 export function createConfigurationActivities(kube: () => KubeClient) {
-  async function readConfigMap(ref: { namespace: string; name: string }): Promise<{ data: Record<string, string> }> {
+  async function readConfigMap(ref: {
+    namespace: string;
+    name: string;
+  }): Promise<{ data: Record<string, string>; resourceVersion: string }> {
     try {
       const cm = await kube().get<ConfigMap>(paths.configMap(ref.namespace, ref.name));
-      return { data: cm.data ?? {} };
+      return { data: cm.data ?? {}, resourceVersion: cm.metadata.resourceVersion ?? '' };
     } catch (error) {
       throw fromKubeError(error, `kubernetes: configmap "${ref.name}" in namespace "${ref.namespace}"`);
     }
   }
 
-  /** `kubectl apply` of a previous ConfigMap's data: replaces data exactly; no-op when equal. */
+  /**
+   * `kubectl apply` of a previous ConfigMap's data: replaces data exactly; no-op when equal. With
+   * `expectedResourceVersion` (a pin), a ConfigMap edited since the plan is refused (TargetChanged).
+   */
   async function applyConfigMapData(ref: {
     namespace: string;
     name: string;
     data: Record<string, string>;
+    expectedResourceVersion?: string;
   }): Promise<{ changed: boolean; keysChanged: string[] }> {
     const path = paths.configMap(ref.namespace, ref.name);
     const label = `kubernetes: configmap "${ref.name}" in namespace "${ref.namespace}"`;
@@ -66,6 +74,12 @@ export function createConfigurationActivities(kube: () => KubeClient) {
     const keys = new Set([...Object.keys(before), ...Object.keys(ref.data)]);
     const keysChanged = [...keys].filter((k) => before[k] !== ref.data[k]).sort();
     if (keysChanged.length === 0) return { changed: false, keysChanged };
+    if (ref.expectedResourceVersion !== undefined && current.metadata.resourceVersion !== ref.expectedResourceVersion) {
+      throw nonRetryable(
+        'TargetChanged',
+        `configmap/${ref.name} changed since the plan (resourceVersion ${ref.expectedResourceVersion} -> ${current.metadata.resourceVersion}); plan again`,
+      );
+    }
     try {
       // PUT with the read resourceVersion: a concurrent edit makes this a retried 409, not a lost update.
       await kube().replace(path, { ...current, data: ref.data });
@@ -76,11 +90,29 @@ export function createConfigurationActivities(kube: () => KubeClient) {
     return { changed: true, keysChanged };
   }
 
+  /** A Secret's resourceVersion and key names (never its values): what a secret rollback pins. */
+  async function readSecretVersion(ref: {
+    namespace: string;
+    name: string;
+  }): Promise<{ exists: boolean; resourceVersion?: string; keys: string[] }> {
+    try {
+      const secret = await kube().get<ConfigMap>(paths.secret(ref.namespace, ref.name));
+      return {
+        exists: true,
+        resourceVersion: secret.metadata.resourceVersion,
+        keys: Object.keys(secret.data ?? {}).sort(),
+      };
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) return { exists: false, keys: [] };
+      throw fromKubeError(error, `kubernetes: secret "${ref.name}" in namespace "${ref.namespace}"`);
+    }
+  }
+
   /** The Deployments of a namespace whose pods read the ConfigMap or Secret. */
   async function deploymentsUsing(ref: { namespace: string } & ConfigSource): Promise<string[]> {
     const list = await kube().get<{ items: Deployment[] }>(paths.deployments(ref.namespace));
     return list.items.filter((d) => podSpecUses(d.spec.template.spec, ref)).map((d) => d.metadata.name!);
   }
 
-  return { readConfigMap, applyConfigMapData, deploymentsUsing };
+  return { readConfigMap, applyConfigMapData, readSecretVersion, deploymentsUsing };
 }

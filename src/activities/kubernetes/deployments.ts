@@ -19,10 +19,21 @@ import {
   type RevisionEntry,
   type RolloutStatus,
 } from '../../domain/kubernetes/rollout.js';
+import {
+  currentReplicaSet,
+  hashOf,
+  lastRollbackOf,
+  markedTargetMessage,
+  marksOf,
+  ROLLED_BACK_FROM_ANNOTATION,
+  withMark,
+  type RollbackMark,
+} from '../../domain/kubernetes/rollbackMark.js';
+import type { LastRollback } from '../../domain/procedures/contract.js';
 import { lineDiff, stableJson } from '../../domain/textDiff.js';
 import { nonRetryable } from '../failures.js';
 import { pollUntil } from '../waiting.js';
-import { fromKubeError, KubeApiError, paths, type KubeClient } from './client.js';
+import { fromKubeError, KubeApiError, patchWithGuard, paths, type KubeClient } from './client.js';
 
 export interface DeploymentRef {
   namespace: string;
@@ -33,7 +44,10 @@ export interface UndoPlan {
   deployment: string;
   namespace: string;
   currentRevision: number;
+  /** The pod-template-hash of the current template (absent until the controller made its ReplicaSet). */
+  currentTemplateHash?: string;
   targetRevision: number;
+  targetTemplateHash?: string;
   /** The ReplicaSet whose template is restored: the key that makes the undo idempotent. */
   targetReplicaSet: string;
   alreadyMatches: boolean;
@@ -41,6 +55,10 @@ export interface UndoPlan {
   replicas: number;
   /** Line diff of the pod template, current (-) to target (+). */
   diff: string;
+  /** The mark on the target template, when it was rolled back from before. */
+  targetMark?: RollbackMark;
+  /** The newest mark on the Deployment or its ReplicaSets. */
+  lastRollback?: LastRollback;
 }
 
 export interface UndoResult {
@@ -95,30 +113,50 @@ export function createDeploymentActivities(kube: () => KubeClient) {
   /** Everything `kubectl rollout undo` decides before it patches, without changing anything. */
   async function planRolloutUndo(ref: DeploymentRef & { toRevision?: number }): Promise<UndoPlan> {
     const deployment = await readDeployment(ref);
+    const owned = await replicaSetsOf(deployment);
     let choice;
     try {
-      choice = chooseRevision(deployment, await replicaSetsOf(deployment), ref.toRevision ?? 0);
+      choice = chooseRevision(deployment, owned, ref.toRevision ?? 0);
     } catch (error) {
       if (error instanceof RolloutError) throw nonRetryable('NotFound', `${label(ref)}: ${error.message}`);
       throw error;
     }
     const current = withoutHashLabel(deployment.spec.template);
     const target = withoutHashLabel(choice.replicaSet.spec.template);
+    const marks = marksOf(deployment, owned);
+    const targetTemplateHash = hashOf(choice.replicaSet);
+    const currentRs = currentReplicaSet(deployment, owned);
     return {
       deployment: ref.deployment,
       namespace: ref.namespace,
       currentRevision: currentRevision(deployment),
+      currentTemplateHash: currentRs && hashOf(currentRs),
       targetRevision: choice.revision,
+      targetTemplateHash,
       targetReplicaSet: choice.replicaSet.metadata.name!,
       alreadyMatches: templatesEqualIgnoringHash(current, target),
       paused: deployment.spec.paused === true,
       replicas: deployment.spec.replicas ?? 1,
       diff: lineDiff(stableJson(current), stableJson(target)),
+      targetMark: [...marks].reverse().find((m) => m.templateHash === targetTemplateHash),
+      lastRollback: lastRollbackOf(marks),
     };
   }
 
-  /** `kubectl rollout undo` to the template of one ReplicaSet (named, so a retry is a no-op). */
-  async function rolloutUndo(ref: DeploymentRef & { replicaSet: string }): Promise<UndoResult> {
+  /**
+   * `kubectl rollout undo` to the template of one ReplicaSet (named, so a retry is a no-op). With
+   * `mark`, the same patch records the template rolled back from (the rollback guard); a marked
+   * destination is refused unless `allowMarkedTarget`; with `fromTemplateHash` (a pin), a
+   * Deployment no longer on that template is refused.
+   */
+  async function rolloutUndo(
+    ref: DeploymentRef & {
+      replicaSet: string;
+      mark?: { at: string; by?: string };
+      allowMarkedTarget?: boolean;
+      fromTemplateHash?: string;
+    },
+  ): Promise<UndoResult> {
     const deployment = await readDeployment(ref);
     let rs: ReplicaSet;
     try {
@@ -136,8 +174,34 @@ export function createDeploymentActivities(kube: () => KubeClient) {
       log.info(message, { ...ref });
       return { outcome: 'skipped', message, revision };
     }
+    const owned = await replicaSetsOf(deployment);
+    const marks = marksOf(deployment, owned);
+    const targetHash = hashOf(rs) ?? '';
+    const targetMark = [...marks].reverse().find((m) => m.templateHash === targetHash);
+    if (targetMark && !ref.allowMarkedTarget) {
+      throw nonRetryable(
+        'MarkedTarget',
+        markedTargetMessage(ref.deployment, { revision, templateHash: targetHash }, targetMark),
+      );
+    }
+    const from = currentReplicaSet(deployment, owned);
+    const fromHash = from && hashOf(from);
+    if (ref.fromTemplateHash !== undefined && fromHash !== ref.fromTemplateHash) {
+      throw nonRetryable(
+        'TargetChanged',
+        `deployment.apps/${ref.deployment} moved from template ${ref.fromTemplateHash} to ${fromHash ?? 'a new template'} since the plan; plan again`,
+      );
+    }
+    // Marks are kept across our own undo (kubectl's would replace them with the ReplicaSet's).
+    const extra: Record<string, string> = {};
+    if (ref.mark && fromHash) {
+      const mark = { templateHash: fromHash, revision: currentRevision(deployment), at: ref.mark.at, by: ref.mark.by };
+      extra[ROLLED_BACK_FROM_ANNOTATION] = withMark(marks, mark);
+    } else if (marks.length > 0) {
+      extra[ROLLED_BACK_FROM_ANNOTATION] = JSON.stringify(marks);
+    }
     try {
-      await kube().patch(paths.deployment(ref.namespace, ref.deployment), rollbackPatch(deployment, rs), 'json');
+      await kube().patch(paths.deployment(ref.namespace, ref.deployment), rollbackPatch(deployment, rs, extra), 'json');
     } catch (error) {
       throw fromKubeError(error, `${label(ref)}: failed restoring revision ${revision}`);
     }
@@ -237,57 +301,62 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     return { value: container.env?.find((e) => e.name === ref.name)?.value };
   }
 
-  /** `kubectl set env deployment/NAME NAME=VALUE [-c container]`; no rollout when already set. */
+  /**
+   * `kubectl set env deployment/NAME NAME=VALUE [-c container]`; no rollout when already set. The
+   * patch tests each changed container's name and env list as read, so a status update meanwhile
+   * does not matter and a concurrent env edit is re-read, not overwritten.
+   */
   async function setDeploymentEnv(
     ref: DeploymentRef & { container?: string; name: string; value: string },
   ): Promise<{ changed: boolean; previous?: string; message: string }> {
-    const deployment = await readDeployment(ref);
-    const containers = deployment.spec.template.spec?.containers ?? [];
-    const ops: object[] = [];
-    let previous: string | undefined;
-    let matched = 0;
-    containers.forEach((container, index) => {
-      if (ref.container && container.name !== ref.container) return;
-      const env = container.env ?? [];
-      const existing = env.find((e) => e.name === ref.name);
-      if (matched === 0) previous = existing?.value;
-      matched += 1;
-      if (existing && existing.value === ref.value && !existing.valueFrom) return;
-      const next = existing
-        ? env.map((e) => (e.name === ref.name ? { name: ref.name, value: ref.value } : e))
-        : [...env, { name: ref.name, value: ref.value }];
-      ops.push({
-        op: container.env ? 'replace' : 'add',
-        path: `/spec/template/spec/containers/${index}/env`,
-        value: next,
-      });
-    });
-    if (matched === 0) {
-      throw nonRetryable('NotFound', `${label(ref)}: no container named "${ref.container}"`);
-    }
-    if (ops.length === 0) {
+    const { patched, value: previous } = await patchWithGuard(
+      kube(),
+      paths.deployment(ref.namespace, ref.deployment),
+      label(ref),
+      async () => {
+        const deployment = await readDeployment(ref);
+        const containers = deployment.spec.template.spec?.containers ?? [];
+        const ops: object[] = [];
+        let previous: string | undefined;
+        let matched = 0;
+        containers.forEach((container, index) => {
+          if (ref.container && container.name !== ref.container) return;
+          const env = container.env ?? [];
+          const existing = env.find((e) => e.name === ref.name);
+          if (matched === 0) previous = existing?.value;
+          matched += 1;
+          if (existing && existing.value === ref.value && !existing.valueFrom) return;
+          const next = existing
+            ? env.map((e) => (e.name === ref.name ? { name: ref.name, value: ref.value } : e))
+            : [...env, { name: ref.name, value: ref.value }];
+          const at = `/spec/template/spec/containers/${index}`;
+          // Without an env list there is nothing narrower to test than the container itself.
+          const guard = container.env ? { path: `${at}/env`, value: container.env } : { path: at, value: container };
+          ops.push(
+            { op: 'test', path: `${at}/name`, value: container.name },
+            { op: 'test', ...guard },
+            { op: container.env ? 'replace' : 'add', path: `${at}/env`, value: next },
+          );
+        });
+        if (matched === 0) {
+          throw nonRetryable('NotFound', `${label(ref)}: no container named "${ref.container}"`);
+        }
+        return { ops: ops.length > 0 ? ops : undefined, value: previous };
+      },
+    );
+    if (!patched) {
       return {
         changed: false,
         previous,
         message: `deployment.apps/${ref.deployment} ${ref.name} already set (no new rollout)`,
       };
     }
-    try {
-      // A test of the resourceVersion read makes a concurrent edit fail the patch instead of being overwritten.
-      await kube().patch(
-        paths.deployment(ref.namespace, ref.deployment),
-        [{ op: 'test', path: '/metadata/resourceVersion', value: deployment.metadata.resourceVersion }, ...ops],
-        'json',
-      );
-    } catch (error) {
-      throw fromKubeError(error, label(ref));
-    }
     const message = `deployment.apps/${ref.deployment} env updated: ${ref.name} ${previous ?? '(unset)'} -> ${ref.value}`;
     log.info(message, { ...ref });
     return { changed: true, previous, message };
   }
 
-  /** Fallback rung 1: delete the pods that were there (by UID, so a retry spares their replacements). */
+  /** Destructive fallback rung: delete the pods that were there (by UID, so a retry spares their replacements). */
   async function deletePods(ref: DeploymentRef): Promise<{ deleted: string[] }> {
     const pods = await podsOf(await readDeployment(ref));
     const deleted: string[] = [];

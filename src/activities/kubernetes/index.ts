@@ -6,9 +6,9 @@ import { createDeploymentActivities } from './deployments.js';
 import { createTrafficActivities } from './traffic.js';
 
 /** One client per worker, made on first use. */
-export function lazyKubeClient(kubeconfigPath: string | undefined): () => KubeClient {
+export function lazyKubeClient(kubeconfigPath: string | undefined, env?: NodeJS.ProcessEnv): () => KubeClient {
   let client: KubeClient | undefined;
-  return () => (client ??= KubeClient.load(kubeconfigPath));
+  return () => (client ??= KubeClient.load(kubeconfigPath, env));
 }
 
 export function createKubernetesActivities(kube: () => KubeClient) {

@@ -2,8 +2,10 @@
 // read back from the API so a workflow can verify where traffic goes.
 import { log } from '@temporalio/activity';
 import type { Pod } from '../../domain/kubernetes/objects.js';
+import { stableJson } from '../../domain/textDiff.js';
+import { nonRetryable } from '../failures.js';
 import { pollUntil } from '../waiting.js';
-import { fromKubeError, KubeApiError, paths, type KubeClient } from './client.js';
+import { fromKubeError, KubeApiError, patchWithGuard, paths, type KubeClient } from './client.js';
 
 interface Service {
   metadata: { name: string };
@@ -37,6 +39,25 @@ export interface IngressRouting {
   ingresses: { name: string; canary: boolean; services: string[] }[];
 }
 
+export interface IngressState {
+  exists: boolean;
+  canary: boolean;
+  services: string[];
+  /** Each rule path as "host/path -> service", in the Ingress's order. */
+  paths: string[];
+}
+
+function routingOf(ing: Ingress): { canary: boolean; services: string[] } {
+  const backends = [
+    ing.spec.defaultBackend,
+    ...(ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
+  ];
+  return {
+    canary: ing.metadata.annotations?.[NGINX_CANARY_ANNOTATION] === 'true',
+    services: [...new Set(backends.map((b) => b?.service?.name).filter((s): s is string => Boolean(s)))],
+  };
+}
+
 export function createTrafficActivities(kube: () => KubeClient) {
   async function readService(namespace: string, service: string): Promise<Service> {
     try {
@@ -51,10 +72,18 @@ export function createTrafficActivities(kube: () => KubeClient) {
     namespace: string;
     service: string;
     selector: Record<string, string>;
+    /** The selector the plan saw (a pin): any other one is refused as TargetChanged. */
+    expected?: Record<string, string>;
   }): Promise<{ changed: boolean; previous: Record<string, string> }> {
     const service = await readService(ref.namespace, ref.service);
     const previous = service.spec.selector ?? {};
     if (Object.entries(ref.selector).every(([k, v]) => previous[k] === v)) return { changed: false, previous };
+    if (ref.expected && stableJson(ref.expected) !== stableJson(previous)) {
+      throw nonRetryable(
+        'TargetChanged',
+        `service/${ref.service} selector moved from ${JSON.stringify(ref.expected)} to ${JSON.stringify(previous)} since the plan; plan again`,
+      );
+    }
     try {
       await kube().patch(paths.service(ref.namespace, ref.service), { spec: { selector: ref.selector } }, 'strategic');
     } catch (error) {
@@ -139,26 +168,50 @@ export function createTrafficActivities(kube: () => KubeClient) {
         });
       return { changed: true, action: `deleted canary ingress "${ref.ingress}"` };
     }
-    const ops: object[] = [];
-    (ingress.spec.rules ?? []).forEach((rule, r) => {
-      const found = rule.http?.paths ?? [];
-      for (let p = found.length - 1; p >= 0; p--) {
-        if (found[p]!.backend.service?.name !== ref.canaryService) continue;
-        const at = `/spec/rules/${r}/http/paths/${p}`;
-        ops.push(
-          { op: 'test', path: `${at}/backend/service/name`, value: ref.canaryService },
-          { op: 'remove', path: at },
-        );
-      }
-    });
-    if (ops.length === 0)
+    const canaryPaths = (ing: Ingress) => {
+      const ops: object[] = [];
+      (ing.spec.rules ?? []).forEach((rule, r) => {
+        const found = rule.http?.paths ?? [];
+        for (let p = found.length - 1; p >= 0; p--) {
+          if (found[p]!.backend.service?.name !== ref.canaryService) continue;
+          const at = `/spec/rules/${r}/http/paths/${p}`;
+          ops.push({ op: 'test', path: at, value: found[p] }, { op: 'remove', path: at });
+        }
+      });
+      return ops;
+    };
+    // Each removed path is tested as read; a lost race re-reads the Ingress and plans again.
+    let read: Ingress | undefined = ingress;
+    const { patched, value: removed } = await patchWithGuard(
+      kube(),
+      path,
+      `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`,
+      async () => {
+        const ops = canaryPaths(read ?? (await kube().get<Ingress>(path)));
+        read = undefined;
+        return { ops: ops.length > 0 ? ops : undefined, value: ops.length / 2 };
+      },
+    );
+    if (!patched) {
       return { changed: false, action: `no path of ingress "${ref.ingress}" routes to "${ref.canaryService}"` };
+    }
+    return { changed: true, action: `removed ${removed} canary paths from ingress "${ref.ingress}"` };
+  }
+
+  /** Where one Ingress routes (absent counts as routing nowhere): what a canary rollback pins. */
+  async function readIngressRouting(ref: { namespace: string; ingress: string }): Promise<IngressState> {
     try {
-      await kube().patch(path, ops, 'json');
+      const ingress = await kube().get<Ingress>(paths.ingress(ref.namespace, ref.ingress));
+      const rulePaths = (ingress.spec.rules ?? []).flatMap((r) =>
+        (r.http?.paths ?? []).map((p) => `${r.host ?? ''}${p.path ?? '/'} -> ${p.backend.service?.name ?? '(none)'}`),
+      );
+      return { exists: true, ...routingOf(ingress), paths: rulePaths };
     } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) {
+        return { exists: false, canary: false, services: [], paths: [] };
+      }
       throw fromKubeError(error, `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`);
     }
-    return { changed: true, action: `removed ${ops.length / 2} canary paths from ingress "${ref.ingress}"` };
   }
 
   /** Which Services every Ingress of the namespace routes to. */
@@ -166,22 +219,7 @@ export function createTrafficActivities(kube: () => KubeClient) {
     const list = await kube().get<{ items: Ingress[] }>(
       `/apis/networking.k8s.io/v1/namespaces/${ref.namespace}/ingresses`,
     );
-    return {
-      ingresses: list.items.map((ing) => ({
-        name: ing.metadata.name,
-        canary: ing.metadata.annotations?.[NGINX_CANARY_ANNOTATION] === 'true',
-        services: [
-          ...new Set(
-            [
-              ing.spec.defaultBackend,
-              ...(ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
-            ]
-              .map((b) => b?.service?.name)
-              .filter((s): s is string => Boolean(s)),
-          ),
-        ],
-      })),
-    };
+    return { ingresses: list.items.map((ing) => ({ name: ing.metadata.name, ...routingOf(ing) })) };
   }
 
   /** `kubectl delete deployment NAME`; already gone is success. */
@@ -219,6 +257,7 @@ export function createTrafficActivities(kube: () => KubeClient) {
     patchServiceSelector,
     waitForServiceEndpoints,
     removeCanaryRouting,
+    readIngressRouting,
     ingressRouting,
     deleteDeployment,
     deploymentReplicas,

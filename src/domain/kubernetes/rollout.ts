@@ -128,11 +128,14 @@ export function rollbackAnnotations(deployment: Deployment, rs: ReplicaSet): Rec
   return annotations;
 }
 
-/** The one JSON patch kubectl sends: replace the template and the annotations. */
-export function rollbackPatch(deployment: Deployment, rs: ReplicaSet): object[] {
+/**
+ * The one JSON patch kubectl sends: replace the template and the annotations (`extra` annotations,
+ * such as the rollback mark, are set on top).
+ */
+export function rollbackPatch(deployment: Deployment, rs: ReplicaSet, extra: Record<string, string> = {}): object[] {
   return [
     { op: 'replace', path: '/spec/template', value: withoutHashLabel(rs.spec.template) },
-    { op: 'replace', path: '/metadata/annotations', value: rollbackAnnotations(deployment, rs) },
+    { op: 'replace', path: '/metadata/annotations', value: { ...rollbackAnnotations(deployment, rs), ...extra } },
   ];
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dryRun, requestContext } from './common.js';
+import { dryRun, procedureControls, requestContext } from './common.js';
 
 /** A Kubernetes object name (RFC 1123 subdomain), as the API server checks it. */
 export const kubeName = z
@@ -15,13 +15,15 @@ export const rolloutTimeoutSeconds = z.number().int().positive().max(86_400).def
 
 export const fallbackPolicy = z
   .object({
-    /** Rung 1: delete the pods so the ReplicaSet recreates them. */
-    deletePods: z.boolean().default(true),
-    /** Rung 2: scale to zero, wait, and back to the original count (downtime). */
+    /** Rung 1: `kubectl rollout restart` (a rolling restart: pods are replaced a few at a time). */
+    rollingRestart: z.boolean().default(true),
+    /** Rung 2: delete every pod at once so the ReplicaSet recreates them (downtime; destructive). */
+    deletePods: z.boolean().default(false),
+    /** Rung 3: scale to zero, wait, and back to the original count (downtime; destructive). */
     scaleToZeroAndBack: z.boolean().default(false),
-    /** Rung 3: delete the Deployment and create it from this previous manifest (downtime). */
+    /** Rung 4: delete the Deployment and create it from this previous manifest (downtime; destructive). */
     recreateFromManifest: z.record(z.unknown()).optional(),
-    /** Rungs 2 and 3 wait for a `confirm` signal unless this is true. */
+    /** The destructive rungs (2-4) wait for a `confirm` signal unless this is true. */
     allowDestructive: z.boolean().default(false),
     /** How long a destructive rung waits for `confirm` before giving up. */
     confirmationTimeoutSeconds: z.number().int().positive().default(900),
@@ -42,9 +44,22 @@ export const kubernetesDeploymentRollbackInput = z
     maxLogErrors: z.number().int().min(0).optional(),
     fallbacks: fallbackPolicy.default({}),
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict();
+
+/** A Deployment rollback's plan: where the Deployment was and where the rollback goes. */
+export const deploymentPin = z
+  .object({
+    currentRevision: z.number().int().min(0),
+    currentTemplateHash: z.string().optional(),
+    targetRevision: z.number().int().positive(),
+    targetTemplateHash: z.string().optional(),
+  })
+  .strict();
+
+export type DeploymentPin = z.infer<typeof deploymentPin>;
 
 export type KubernetesDeploymentRollbackInput = z.infer<typeof kubernetesDeploymentRollbackInput>;
 
@@ -61,6 +76,7 @@ export const blueGreenRollbackInput = z
     blueSelector: z.record(z.string()).default({ version: 'blue' }),
     timeoutSeconds: rolloutTimeoutSeconds,
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict()
@@ -80,6 +96,7 @@ export const canaryRollbackInput = z
     canaryDeployment: kubeName,
     stableService: kubeName,
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict();
@@ -101,6 +118,7 @@ export const configMapRollbackInput = z
     backupConfigMap: kubeName.optional(),
     ...restartTargets,
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict()
@@ -121,8 +139,31 @@ export const secretRollbackInput = z
     versionStage: z.string().trim().min(1).default('AWSPREVIOUS'),
     ...restartTargets,
     dryRun,
+    ...procedureControls,
     ...requestContext,
   })
   .strict();
 
 export type SecretRollbackInput = z.infer<typeof secretRollbackInput>;
+
+/** Blue-green plan: the Service selector the switch moves away from. */
+export const blueGreenPin = z.object({ selector: z.record(z.string()) }).strict();
+export type BlueGreenPin = z.infer<typeof blueGreenPin>;
+
+/** Canary plan: where the canary Ingress routes (not its resourceVersion, which status updates move). */
+export const canaryPin = z
+  .object({
+    ingress: z
+      .object({ exists: z.boolean(), canary: z.boolean(), services: z.array(z.string()), paths: z.array(z.string()) })
+      .strict(),
+  })
+  .strict();
+export type CanaryPin = z.infer<typeof canaryPin>;
+
+/** ConfigMap plan: the resourceVersion of the ConfigMap as read (a ConfigMap has no status). */
+export const configMapPin = z.object({ resourceVersion: z.string().min(1) }).strict();
+export type ConfigMapPin = z.infer<typeof configMapPin>;
+
+/** Secret plan: the Kubernetes Secret's resourceVersion (absent: no Secret yet) and the source version. */
+export const secretPin = z.object({ resourceVersion: z.string().optional(), versionId: z.string().min(1) }).strict();
+export type SecretPin = z.infer<typeof secretPin>;

@@ -1,6 +1,8 @@
-// Runbook "Rollback Failed": force pod restart, then scale to zero and back, then delete and
-// recreate from a previous manifest. Each rung is tried only if the one before did not settle the
-// Deployment; the ones that cause downtime wait for a person unless the input allows them.
+// Runbook "Rollback Failed", mildest first: a rolling restart (`kubectl rollout restart`), then
+// the destructive rungs: delete every pod, scale to zero and back, delete and recreate from a
+// previous manifest. Each rung is tried only if the one before did not settle the Deployment; the
+// destructive ones cause downtime and wait for a person (told to the parent incident, see
+// support/confirmation.ts) unless the input allows them.
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { Deployment } from '../../domain/kubernetes/objects.js';
@@ -8,11 +10,12 @@ import type { FallbackPolicy } from '../../domain/schemas/kubernetes.js';
 import { cloudApiCall, longWait } from '../support/activityOptions.js';
 import type { ConfirmationGate } from '../support/confirmation.js';
 import type { Progress } from '../support/progress.js';
+import { restartTimestamp } from './restartUsers.js';
 import { waitAndVerify, type DeploymentRef, type Verification } from './settle.js';
 
 const k8s = proxyActivities<Activities>(cloudApiCall);
 
-export type Rung = 'delete pods' | 'scale to zero and back' | 'recreate from manifest';
+export type Rung = 'rolling restart' | 'delete pods' | 'scale to zero and back' | 'recreate from manifest';
 
 export interface RungResult {
   rung: Rung;
@@ -36,9 +39,17 @@ export async function runFallbackLadder(
 ): Promise<{ verification?: Verification; rungs: RungResult[] }> {
   const rungs: { rung: Rung; enabled: boolean; destructive: boolean; act: () => Promise<void> }[] = [
     {
+      rung: 'rolling restart',
+      enabled: ctx.policy.rollingRestart,
+      destructive: false,
+      act: async () => {
+        await k8s.rolloutRestart({ ...ctx.ref, restartedAt: restartTimestamp() });
+      },
+    },
+    {
       rung: 'delete pods',
       enabled: ctx.policy.deletePods,
-      destructive: false,
+      destructive: true,
       act: async () => {
         await k8s.deletePods(ctx.ref);
       },

@@ -1,5 +1,16 @@
-// The one way a procedure waits for a person: a `confirm` signal, or a timeout.
-import { condition, defineSignal, log, setHandler } from '@temporalio/workflow';
+// The one way a procedure waits for a person: a `confirm` signal, or a timeout. A procedure run by
+// an incident tells its parent when such a wait starts and ends (procedureSignals.ts), so the
+// incident can show and announce it and forward a confirmation to this workflow's `confirm`.
+import {
+  condition,
+  defineSignal,
+  getExternalWorkflowHandle,
+  log,
+  setHandler,
+  workflowInfo,
+  type SignalDefinition,
+} from '@temporalio/workflow';
+import { procedureAwaitSettledSignal, procedureAwaitingSignal } from './procedureSignals.js';
 
 export interface Confirmation {
   by: string;
@@ -16,6 +27,17 @@ export interface ConfirmationGate {
   awaiting(): string | undefined;
 }
 
+/** Signals the parent workflow, if any; a parent that is gone or refuses must not fail the procedure. */
+async function tellParent<T>(signal: SignalDefinition<[T]>, payload: T): Promise<void> {
+  const parent = workflowInfo().parent;
+  if (!parent) return;
+  try {
+    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(signal, payload);
+  } catch (error) {
+    log.warn(`could not signal parent ${parent.workflowId}: ${signal.name}`, { error: String(error) });
+  }
+}
+
 /** Registers the `confirm` handler; call once at the start of a workflow. */
 export function confirmationGate(): ConfirmationGate {
   const received: Confirmation[] = [];
@@ -26,13 +48,20 @@ export function confirmationGate(): ConfirmationGate {
   return {
     async waitFor(step, timeoutSeconds) {
       awaiting = step;
+      const { workflowId } = workflowInfo();
       const matches = (c: Confirmation) => c.step === undefined || c.step === step;
       log.info(`waiting for confirm of "${step}"`);
+      await tellParent(procedureAwaitingSignal, { workflowId, step, timeoutSeconds, since: new Date().toISOString() });
       const ok = await condition(() => received.some(matches), timeoutSeconds * 1000);
       awaiting = undefined;
-      if (!ok) return undefined;
-      const index = received.findIndex(matches);
-      return received.splice(index, 1)[0];
+      const confirmation = ok ? received.splice(received.findIndex(matches), 1)[0] : undefined;
+      await tellParent(procedureAwaitSettledSignal, {
+        workflowId,
+        step,
+        outcome: confirmation ? 'confirmed' : 'timed-out',
+        by: confirmation?.by,
+      });
+      return confirmation;
     },
     awaiting: () => awaiting,
   };
