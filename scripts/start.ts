@@ -128,15 +128,17 @@ async function main(): Promise<void> {
   const kubernetesLines = kubernetes
     ? `  Kubernetes        ${rel(kubernetes.kubeconfigPath)}   demo Deployment "${DEMO_DEPLOYMENT.namespace}/${DEMO_DEPLOYMENT.deployment}" at revision 3
 
-Roll the demo Deployment back one revision, then look at its history:
-
-  ${rel(bin('temporal'))} workflow start --address ${address} --type kubernetesDeploymentRollback --task-queue ${taskQueue} --workflow-id demo-web-rollback --input '${JSON.stringify(DEMO_DEPLOYMENT)}'
-  ${kubectl} -n ${DEMO_DEPLOYMENT.namespace} rollout history deployment/${DEMO_DEPLOYMENT.deployment}
-
-Or as a P0 incident (complete outage: plans, rolls back at once, 5-minute SLA). Start it a second
-time (the alert fired again): it sees the fresh rollback mark, changes nothing and pages instead:
+Roll the demo Deployment back as a P0 incident (complete outage: plans, rolls back at once,
+5-minute SLA), then look at its history. Start it a second time (the alert fired again): it sees
+the fresh rollback mark, changes nothing and pages instead:
 
   ${rel(bin('temporal'))} workflow start --address ${address} --type incidentRollback --task-queue ${taskQueue} --workflow-id ${DEMO_K8S_INCIDENT.workflowId} --input '${JSON.stringify(DEMO_K8S_INCIDENT.input)}'
+  ${kubectl} -n ${DEMO_DEPLOYMENT.namespace} rollout history deployment/${DEMO_DEPLOYMENT.deployment}
+
+The procedure alone (undo to the previous revision; after the incident it refuses, because that
+revision is the one rolled back from: the rollback guard):
+
+  ${rel(bin('temporal'))} workflow start --address ${address} --type kubernetesDeploymentRollback --task-queue ${taskQueue} --workflow-id demo-web-rollback --input '${JSON.stringify(DEMO_DEPLOYMENT)}'
 `
     : `  Kubernetes        not built: \`npm run tools:k8s\` builds the local control plane (about 5-10 minutes once per machine)
 `;

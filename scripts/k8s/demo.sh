@@ -15,9 +15,16 @@ kc get namespace "$NS" >/dev/null 2>&1 || kc create namespace "$NS" >/dev/null
 for _ in $(seq 1 100); do kc -n "$NS" get serviceaccount default >/dev/null 2>&1 && break; sleep 0.1; done
 
 rev="$(kc -n "$NS" get deployment web -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}' 2>/dev/null || true)"
-if [[ -n "$rev" && "$rev" -ge 3 ]]; then
-  log "demo: deployment $NS/web already at revision $rev"
+image="$(kc -n "$NS" get deployment web -o jsonpath='{.spec.template.spec.containers[0].image}' 2>/dev/null || true)"
+# Each `npm start` offers a fresh demo (as moto is fresh): a Deployment already rolled back by an
+# earlier demo (not on 3.0.0 at revision 3) is recreated, which also drops its rollback marks.
+if [[ "$rev" == "3" && "$image" == "registry.local/web:3.0.0" ]]; then
+  log "demo: deployment $NS/web already at revision 3 (3.0.0)"
 else
+  if [[ -n "$rev" ]]; then
+    log "demo: deployment $NS/web was at revision $rev ($image): recreating it"
+    kc -n "$NS" delete deployment web --cascade=foreground --wait=true --timeout=60s >/dev/null
+  fi
   kc -n "$NS" apply -f - >/dev/null <<YAML
 apiVersion: apps/v1
 kind: Deployment

@@ -8,6 +8,7 @@ import { aliasVersion } from '../support/aws.js';
 import { freePort } from '../support/ports.js';
 import { distPath, run, startProcess, type RunningProcess } from '../support/processes.js';
 import { historyRows } from '../support/deployments.js';
+import { entries, waitForPhase } from '../support/incident.js';
 import { toolPath } from '../support/tools.js';
 import { portAnswers } from '../../src/local/processes.js';
 
@@ -104,31 +105,46 @@ test('a bad input from the CLI fails with one clear error naming the field and c
   expect(await aliasVersion(moto(), 'checkout-api')).toBe('2');
 });
 
-test('the printed Kubernetes command rolls the demo Deployment back, visible in kubectl rollout history', async () => {
-  const [cmd, ...args] = printedCommand('--type kubernetesDeploymentRollback ');
-  const before = await historyRows('demo', 'web');
-  const previous = before[before.length - 2]!;
-  await run(cmd!, args);
-  const result = await client.workflow.getHandle('demo-web-rollback').result();
-  expect(result).toMatchObject({ message: 'deployment.apps/web rolled back', verification: { passed: true } });
-  const after = await historyRows('demo', 'web');
-  // The previous revision's template is now the newest revision, under a new number.
-  expect(after[after.length - 1]).toEqual([before[before.length - 1]![0] + 1, previous[1]]);
-  expect(after.map(([r]) => r)).not.toContain(previous[0]);
-});
-
-test('a P0 incident started from the printed command rolls the demo Deployment back through its procedure', async () => {
+test('the printed P0 incident rolls the demo Deployment back once; started again, it changes nothing and pages', async () => {
   const [cmd, ...args] = printedCommand(
     '--type incidentRollback --task-queue rollback --workflow-id rollback-demo-web ',
   );
   const before = await historyRows('demo', 'web');
+  const previous = before[before.length - 2]!;
   await run(cmd!, args);
-  const handle = client.workflow.getHandle('rollback-demo-web');
-  await handle.result();
-  const status = await handle.query<{ severity: string; phase: string }>('status');
-  expect(status).toMatchObject({ severity: 'P0' });
+  const first = client.workflow.getHandle('rollback-demo-web');
+  expect(await first.result()).toMatchObject({ severity: 'P0', outcome: 'rolled-back' });
   const after = await historyRows('demo', 'web');
-  expect(after[after.length - 1]).toEqual([before[before.length - 1]![0] + 1, before[before.length - 2]![1]]);
+  // The previous revision's template is now the newest revision, under a new number.
+  expect(after[after.length - 1]).toEqual([before[before.length - 1]![0] + 1, previous[1]]);
+  expect(after.map(([r]) => r)).not.toContain(previous[0]);
+
+  // The alert fires again: the same command, a new run.
+  await run(cmd!, args);
+  const again = client.workflow.getHandle('rollback-demo-web');
+  const waiting = await waitForPhase(again, 'awaiting-confirmation');
+  expect(waiting).toMatchObject({ severity: 'P0' });
+  expect(waiting.refire).toMatch(/kubernetesDeploymentRollback demo\/web was rolled back at/);
+  expect((await entries(again, 'escalated')).length).toBeGreaterThan(0);
+  expect(await historyRows('demo', 'web')).toEqual(after);
+  await again.signal('abort', { by: 'on-call', reason: 'looking at 2.0.0 first' });
+  expect(await again.result()).toMatchObject({ outcome: 'aborted' });
+  // kubectl rollout history: one new revision in all.
+  expect(await historyRows('demo', 'web')).toEqual(after);
+});
+
+test('the printed procedure alone then refuses to roll onto the revision the incident rolled back from', async () => {
+  const [cmd, ...args] = printedCommand('--type kubernetesDeploymentRollback ');
+  const before = await historyRows('demo', 'web');
+  await run(cmd!, args);
+  const error = await client.workflow
+    .getHandle('demo-web-rollback')
+    .result()
+    .catch((e: Error & { cause?: Error & { type?: string } }) => e);
+  const cause = (error as Error & { cause?: Error & { type?: string } }).cause;
+  expect(cause?.type).toBe('MarkedTarget');
+  expect(cause?.message).toContain('allowMarkedTarget');
+  expect(await historyRows('demo', 'web')).toEqual(before);
 });
 
 test('the pasted restore command restores the demo database, and the watch command shows its progress', async () => {
@@ -139,7 +155,9 @@ test('the pasted restore command restores the demo database, and the watch comma
   expect(stdout).toMatch(
     /^\[waiting\] orders-prod-restored {2}(creating|backing-up) {2}\d+s elapsed {2}\d+ polls {2}\(limit 3h00m00s\)/m,
   );
-  expect(stdout).toMatch(/^\[completed\] orders-prod-restored is available and verified$/m);
+  expect(stdout).toMatch(
+    /^\[completed\] orders-prod-restored is available \(not verified: no verification queries given\)$/m,
+  );
   const result = await client.workflow.getHandle('demo-rds-restore').result();
   expect(result).toMatchObject({ instance: { instanceId: 'orders-prod-restored', status: 'available' } });
 });

@@ -110,7 +110,10 @@ export async function runRestore(
     // 5. Update the application to use the new endpoint, then check that it rolled out.
     const databaseHost = await switchDatabaseHost(input, state.plan, instance, endpoints, enter);
 
-    enter('completed', `${state.plan.targetInstanceId} is available${input.verify ? ' and verified' : ''}`);
+    enter(
+      'completed',
+      `${state.plan.targetInstanceId} is available${input.verify ? ' and verified' : ' (not verified: no verification queries given)'}`,
+    );
     return {
       workflowType,
       dryRun: false,
