@@ -9,6 +9,7 @@ import { seedRdsInstance } from '../src/demo/seedRds.js';
 import {
   DEMO_LAMBDA,
   DEMO_RDS,
+  DEMO_INCIDENT_ID,
   DEMO_RESTORE_WORKFLOW_ID,
   demoIncidentCommands,
   demoRestoreCommand,
@@ -25,6 +26,7 @@ import {
 import { configureSlowRds } from '../src/local/slowRds.js';
 import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
 import { startSlowRdsMoto, startTemporalDevServer, startWorkerService } from '../src/local/stack.js';
+import { demoAlertCurl, DEMO_TRIGGER_TOKEN, startTriggerService } from '../src/trigger/demo.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Compiled to dist/scripts/start.js: the repository is two folders up.
@@ -34,6 +36,9 @@ const bin = (name: string) => path.join(root, '.tools', 'bin', name);
 const temporalPort = Number(process.env.TEMPORAL_PORT ?? 7233);
 const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
 const motoPort = Number(process.env.MOTO_PORT ?? 4566);
+const triggerPort = Number(process.env.TRIGGER_PORT ?? 8787);
+// The trigger and the worker read the same service catalog (the worker resolves its channels).
+const catalog = path.resolve(root, process.env.ROLLBACK_CATALOG ?? 'catalog.example.yaml');
 const dataDir = path.resolve(root, process.env.DATA_DIR ?? '.data');
 const logDir = path.join(dataDir, 'logs');
 const taskQueue = process.env.TEMPORAL_TASK_QUEUE ?? 'rollback';
@@ -50,7 +55,7 @@ let stopping = false;
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    console.log('\nstopping worker, moto and the Temporal dev server...');
+    console.log('\nstopping the trigger, worker, moto and the Temporal dev server...');
     await stopServices(services);
     if (kubernetes && (await stopKubernetesDemo(root, kubernetes).catch(() => false))) {
       console.log('stopped the local Kubernetes cluster.');
@@ -64,15 +69,13 @@ async function main(): Promise<void> {
   for (const tool of ['temporal', 'python']) {
     if (!existsSync(bin(tool))) throw new Error(`${tool} is missing from .tools/bin: run \`npm run tools\``);
   }
-  for (const [what, port] of [
-    ['Temporal', temporalPort],
-    ['Temporal Web UI', uiPort],
-    ['moto', motoPort],
+  for (const [what, port, variable] of [
+    ['Temporal', temporalPort, 'TEMPORAL_PORT'],
+    ['Temporal Web UI', uiPort, 'TEMPORAL_UI_PORT'],
+    ['moto', motoPort, 'MOTO_PORT'],
+    ['trigger', triggerPort, 'TRIGGER_PORT'],
   ] as const) {
-    if (await portAnswers(port))
-      throw new Error(
-        `port ${port} for ${what} is already in use (set ${what === 'moto' ? 'MOTO_PORT' : what === 'Temporal' ? 'TEMPORAL_PORT' : 'TEMPORAL_UI_PORT'})`,
-      );
+    if (await portAnswers(port)) throw new Error(`port ${port} for ${what} is already in use (set ${variable})`);
   }
   mkdirSync(dataDir, { recursive: true });
 
@@ -112,9 +115,16 @@ async function main(): Promise<void> {
     address,
     taskQueue,
     awsEndpoint: motoEndpoint,
-    env: { AWS_REGION: aws.region, ...(kubernetes ? { KUBECONFIG: kubernetes.kubeconfigPath } : {}) },
+    env: {
+      AWS_REGION: aws.region,
+      ROLLBACK_CATALOG: catalog,
+      ...(kubernetes ? { KUBECONFIG: kubernetes.kubeconfigPath } : {}),
+    },
   });
   services.push(worker);
+  const trigger = startTriggerService(stackPaths, { address, taskQueue, port: triggerPort, catalog });
+  services.push(trigger);
+  await waitUntil('trigger', trigger, () => portAnswers(triggerPort));
   await waitUntil('worker', worker, async () => true, 1_000).catch(() => undefined);
 
   const commandOptions = {
@@ -151,7 +161,8 @@ rollback-orchestrator is running (Ctrl-C stops everything).
   Temporal gRPC     ${address}   namespace default, task queue ${taskQueue}
   moto (AWS)        ${motoEndpoint}   demo Lambda "${DEMO_LAMBDA.functionName}", alias "${DEMO_LAMBDA.alias}" -> version ${DEMO_LAMBDA.versionCount}
                     demo RDS instance "${DEMO_RDS.instanceId}" with snapshots; restores take ${restoreSeconds}s
-  logs              ${path.relative(process.cwd(), logDir) || logDir}/{temporal,moto,worker}.log
+  Trigger (HTTP)    http://127.0.0.1:${triggerPort}   token ${process.env.TRIGGER_TOKENS ? '(TRIGGER_TOKENS)' : DEMO_TRIGGER_TOKEN}, catalog ${rel(catalog)}
+  logs              ${path.relative(process.cwd(), logDir) || logDir}/{temporal,moto,worker,trigger}.log
 ${kubernetesLines}
 Roll the demo alias back one version:
 
@@ -169,6 +180,13 @@ Or run it as a P1 incident (errors > 5%): start it, read its status (with the pl
   ${startIncident}
   ${queryIncident}
   ${confirmIncident}
+
+Or let an alert start that P1 incident through the trigger (post it again: the same incident counts 2 alerts),
+then follow it with rollbackctl:
+
+  ${demoAlertCurl(`http://127.0.0.1:${triggerPort}`, process.env.TRIGGER_TOKENS?.split(',')[0] ?? DEMO_TRIGGER_TOKEN)}
+  TEMPORAL_ADDRESS=${address} npm run ctl -- status ${DEMO_INCIDENT_ID}
+  TEMPORAL_ADDRESS=${address} npm run ctl -- confirm ${DEMO_INCIDENT_ID} --by alice
 READY`);
 
   // A service that dies on its own takes the stack down with a pointer to its log.

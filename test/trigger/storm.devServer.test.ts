@@ -75,7 +75,9 @@ test('5,000 alerts for 50 services make exactly 50 incidents, every alert counte
   const ids: string[] = [];
   await waitFor('50 incidents in the visibility store', async () => {
     ids.length = 0;
-    for await (const wf of env.client.workflow.list({ query: `TaskQueue="${taskQueue}"` })) ids.push(wf.workflowId);
+    // Incidents only: each also runs its procedure's plan as a child workflow.
+    const query = `TaskQueue="${taskQueue}" AND WorkflowType="incidentRollback"`;
+    for await (const wf of env.client.workflow.list({ query })) ids.push(wf.workflowId);
     return ids.length >= 50;
   });
   expect(ids).toHaveLength(50);

@@ -10,7 +10,7 @@ import { incidentWorkflowId } from '../../src/domain/schemas/incidentRollback.js
 import { ALERT_RESOLVED_SIGNAL } from '../../src/trigger/dispatch.js';
 import { buildTrigger } from '../../src/trigger/server.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/httpReceiver.js';
-import { status } from '../support/incident.js';
+import { status, waitForPhase } from '../support/incident.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
 import {
@@ -98,7 +98,8 @@ describe('Alertmanager', () => {
     });
     const handle = env.client.workflow.getHandle(workflowId);
     await waitFor('2 alerts', async () => (await status(handle)).alerts === 2);
-    expect(await status(handle)).toMatchObject({ severity: 'P1', phase: 'awaiting-confirmation' });
+    // The incident plans its procedures first, then asks for the confirmation.
+    expect(await waitForPhase(handle, 'awaiting-confirmation')).toMatchObject({ severity: 'P1' });
   });
 
   test('a resolved alert is signalled to the running incident and never starts one', async () => {
@@ -419,9 +420,11 @@ describe('limits, availability and metrics', () => {
   });
 
   test('only the expected incidents exist on the task queue', async () => {
+    // Incidents only: each also runs its procedures' plans as child workflows.
+    const query = `TaskQueue="${taskQueue}" AND WorkflowType="incidentRollback"`;
     const list = async () => {
       const ids: string[] = [];
-      for await (const wf of env.client.workflow.list({ query: `TaskQueue="${taskQueue}"` })) ids.push(wf.workflowId);
+      for await (const wf of env.client.workflow.list({ query })) ids.push(wf.workflowId);
       return ids.sort();
     };
     await waitFor('the visibility store', async () => (await list()).length >= expected.size);
