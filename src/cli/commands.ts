@@ -245,7 +245,7 @@ export async function decide(
       decision === 'confirm'
         ? await handle.executeUpdate(confirmUpdate, { args: [{ by: o.by, notes: o.notes }] })
         : await handle.executeUpdate(rejectUpdate, { args: [{ by: o.by, reason: o.reason }] });
-    print(ctx, receipt, `${receipt.decision} by ${receipt.by}: the incident is ${receipt.phase}`);
+    print(ctx, receipt, `${receipt.decision} by ${receipt.by} (the incident was ${receipt.phase})`);
     return 0;
   } catch (error) {
     if (!(error instanceof WorkflowUpdateFailedError)) throw error;

@@ -1,7 +1,7 @@
 // Readable text for what the workflows report: an incident's `status`, a restore's, a
 // procedure's, the timeline and the `list` table. `--json` prints the raw objects instead.
 import type { TimelineEntry } from '../domain/incident/timeline.js';
-import { progressLine } from '../domain/rdsRestore.js';
+import { formatDuration, progressLine } from '../domain/rdsRestore.js';
 import type { RestoreStatus } from '../domain/restoreProgress.js';
 import type { IncidentStatus, ProcedureRun } from '../workflows/incident/types.js';
 import type { ProcedureStatus } from '../workflows/support/progress.js';
@@ -36,22 +36,11 @@ export function isRestoreStatus(status: unknown): status is RestoreStatus {
   return typeof status === 'object' && status !== null && 'maxWaitSeconds' in status && 'phase' in status;
 }
 
-/** `12m 05s`, `1h 02m`, `45s`. */
-export function formatDuration(ms: number): string {
-  const total = Math.round(Math.abs(ms) / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m ${String(s).padStart(2, '0')}s`;
-  return `${s}s`;
-}
-
 /** Time to the incident's deadline from now (queries do not advance the workflow's clock). */
 export function timeLeft(status: IncidentStatus, now = Date.now()): string | undefined {
   if (!status.deadline) return undefined;
-  const ms = Date.parse(status.deadline) - now;
-  return ms >= 0 ? `${formatDuration(ms)} left` : `overdue by ${formatDuration(ms)}`;
+  const seconds = (Date.parse(status.deadline) - now) / 1000;
+  return seconds >= 0 ? `${formatDuration(seconds)} left` : `overdue by ${formatDuration(-seconds)}`;
 }
 
 const CLOSED = new Set<string>([

@@ -28,6 +28,7 @@ let moto: MotoServer;
 let worker: Worker;
 let running: Promise<void>;
 let cliEnv: NodeJS.ProcessEnv;
+let dir: string;
 const processes: RunningProcess[] = [];
 const main = distPath('src', 'cli', 'main.js');
 
@@ -48,7 +49,7 @@ beforeAll(async () => {
   let taskQueue: string;
   ({ worker, taskQueue } = await createTestWorker(env, configFor(moto.endpoint)));
   running = worker.run();
-  const dir = mkdtempSync(path.join(tmpdir(), 'rollbackctl-'));
+  dir = mkdtempSync(path.join(tmpdir(), 'rollbackctl-'));
   const catalog = path.join(dir, 'catalog.yaml');
   writeFileSync(
     catalog,
@@ -138,7 +139,7 @@ test('a P1 incident from the catalog: status, a refused and an accepted confirm,
   // Piped, watch prints a line per change and exits when the run closes.
   const watching = startProcess(process.execPath, [main, 'watch', id, '--interval', '100'], cliEnv);
   processes.push(watching);
-  await watching.waitForOutput(/^\[awaiting-confirmation\] P1, \d+m \d+s left: waiting for confirm/m);
+  await watching.waitForOutput(/^\[awaiting-confirmation\] P1, (\d+[hms])+ left: waiting for confirm/m);
   const confirmed = await ctl('confirm', id, '--by', 'alice', '--notes', 'go', '--json');
   expect(confirmed.code).toBe(0);
   expect(JSON.parse(confirmed.stdout)).toMatchObject({ accepted: true, decision: 'confirmed', by: 'alice' });
@@ -175,6 +176,43 @@ test('a P1 incident from the catalog: status, a refused and an accepted confirm,
   expect(historyText.stdout).toMatch(/refused\s+mallory\s+/);
   const timeline = JSON.parse((await ctl('history', id, '--json')).stdout) as { kind: string; by?: string }[];
   expect(timeline).toContainEqual(expect.objectContaining({ kind: 'confirmed', by: 'alice' }));
+});
+
+/** A raw incident input for `service`, whose procedure is never reached in these tests. */
+function rawInput(service: string, severity: string) {
+  return {
+    service,
+    environment: 'staging',
+    severity,
+    procedures: [{ type: 'lambdaAliasRollback', input: { functionName: `${service}-fn` } }],
+    reason: 'latency after release 7',
+    requestedBy: 'test',
+    approvers: ['alice'],
+  };
+}
+
+test('escalate, reject and abort on incidents started from --input (a file and inline JSON)', async () => {
+  const file = path.join(dir, 'incident.json');
+  writeFileSync(file, JSON.stringify(rawInput('ctl-p2', 'P2')));
+  const p2 = JSON.parse((await ctl('start', '--input', `@${file}`, '--json')).stdout);
+  expect(p2).toMatchObject({ workflowId: 'rollback-staging-ctl-p2', started: true });
+  const p2Handle = env.client.workflow.getHandle(p2.workflowId);
+  await waitForPhase(p2Handle, 'monitoring');
+  expect((await ctl('escalate', p2.workflowId, '--severity', 'P1', '--by', 'bob', '--reason', 'worse')).code).toBe(0);
+  await waitForPhase(p2Handle, 'awaiting-confirmation');
+  const rejected = await ctl('reject', p2.workflowId, '--by', 'alice', '--reason', 'false alarm');
+  expect(rejected).toMatchObject({ code: 0, stdout: 'rejected by alice (the incident was awaiting-confirmation)\n' });
+  expect((await ctl('watch', p2.workflowId, '--interval', '100')).stdout).toMatch(/^\[rejected\] P1/m);
+  const timeline = JSON.parse((await ctl('history', p2.workflowId, '--json')).stdout);
+  expect(timeline).toContainEqual(expect.objectContaining({ kind: 'severity-changed', by: 'bob' }));
+
+  const p1 = JSON.parse((await ctl('start', '--input', JSON.stringify(rawInput('ctl-p1', 'P1')), '--json')).stdout);
+  await waitForPhase(env.client.workflow.getHandle(p1.workflowId), 'awaiting-confirmation');
+  expect((await ctl('abort', p1.workflowId, '--by', 'alice', '--reason', 'fixed forward')).code).toBe(0);
+  const watched = await ctl('watch', p1.workflowId, '--interval', '100', '--json');
+  expect(watched.code).toBe(0);
+  const last = JSON.parse(watched.stdout.trim().split('\n').at(-1)!);
+  expect(last).toMatchObject({ status: 'COMPLETED', workflow: { phase: 'aborted' } });
 });
 
 test('a single procedure: start --type, status and watch exit 0; a failing one makes watch exit 1', async () => {
