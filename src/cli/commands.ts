@@ -10,7 +10,8 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { findService, loadCatalog, CatalogError } from '../config/catalog.js';
-import { incidentWorkflowId } from '../domain/schemas/incidentRollback.js';
+import { incidentRollbackInput, incidentWorkflowId } from '../domain/schemas/incidentRollback.js';
+import { parseWith } from '../domain/validation.js';
 import { PROCEDURE_WORKFLOW_TYPES } from '../domain/incident/procedures.js';
 import type { TimelineEntry } from '../domain/incident/timeline.js';
 import { InvalidIncidentInput, startOrSignalIncident } from '../incidents/startOrSignalIncident.js';
@@ -92,6 +93,18 @@ export interface StartOptions {
   catalog?: string;
 }
 
+/** The flags that make an incident input; `--input` replaces them all. */
+const INCIDENT_FLAGS: [keyof StartOptions, string][] = [
+  ['service', '--service'],
+  ['environment', '--environment'],
+  ['severity', '--severity'],
+  ['errorRate', '--error-rate'],
+  ['outage', '--outage'],
+  ['latency', '--latency'],
+  ['reason', '--reason'],
+  ['catalog', '--catalog'],
+];
+
 /** The incident input from the flags and the catalog entry of `--service`. */
 export function incidentInputFromFlags(o: StartOptions): Record<string, unknown> {
   if (!o.service) throw new UsageError('start: give --service (with the catalog) or --input <json|@file>');
@@ -139,7 +152,11 @@ async function openRunOf(client: Client, input: unknown): Promise<string | undef
   }
 }
 
-export async function start(ctx: Context, o: StartOptions): Promise<number> {
+/** What `start` will do, decided from the flags alone: usage errors come before connecting. */
+export type StartPlan =
+  { kind: 'procedure'; type: string; input: unknown; workflowId: string } | { kind: 'incident'; input: unknown };
+
+export function planStart(o: StartOptions): StartPlan {
   if (o.type !== INCIDENT_TYPE) {
     if (!(PROCEDURE_WORKFLOW_TYPES as readonly string[]).includes(o.type)) {
       throw new UsageError(
@@ -147,18 +164,32 @@ export async function start(ctx: Context, o: StartOptions): Promise<number> {
       );
     }
     if (o.input === undefined) throw new UsageError(`start --type ${o.type}: --input <json|@file> is required`);
-    const workflowId = o.workflowId ?? `${o.type}-${Date.now()}`;
-    const handle = await ctx.client.workflow.start(o.type, {
-      taskQueue: ctx.taskQueue,
-      workflowId,
-      args: [o.input],
-    });
-    const answer = { workflowId, runId: handle.firstExecutionRunId, type: o.type, started: true };
-    print(ctx, answer, `started ${o.type} ${workflowId} (run ${answer.runId})`);
-    return 0;
+    return { kind: 'procedure', type: o.type, input: o.input, workflowId: o.workflowId ?? `${o.type}-${Date.now()}` };
   }
   if (o.workflowId) throw new UsageError('--workflow-id: an incident is always rollback-<environment>-<service>');
+  if (o.input !== undefined) {
+    const flags = INCIDENT_FLAGS.filter(([key]) => o[key] !== undefined).map(([, flag]) => flag);
+    if (flags.length > 0) throw new UsageError(`--input is the whole incident input: drop ${flags.join(', ')}`);
+  }
   const input = o.input ?? incidentInputFromFlags(o);
+  // The schema startOrSignalIncident checks, checked here too so bad input needs no server.
+  const parsed = parseWith(incidentRollbackInput, input);
+  if (!parsed.ok) throw new UsageError(`incidentRollback: invalid input: ${parsed.message}`);
+  return { kind: 'incident', input };
+}
+
+export async function start(ctx: Context, plan: StartPlan): Promise<number> {
+  if (plan.kind === 'procedure') {
+    const handle = await ctx.client.workflow.start(plan.type, {
+      taskQueue: ctx.taskQueue,
+      workflowId: plan.workflowId,
+      args: [plan.input],
+    });
+    const answer = { workflowId: plan.workflowId, runId: handle.firstExecutionRunId, type: plan.type, started: true };
+    print(ctx, answer, `started ${plan.type} ${plan.workflowId} (run ${answer.runId})`);
+    return 0;
+  }
+  const input = plan.input;
   // signal-with-start does not say whether it started the run: a run that was open before the
   // request and is the one signalled means it joined.
   const before = await openRunOf(ctx.client, input);

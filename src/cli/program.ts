@@ -74,7 +74,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--reason <text>', 'why the rollback is requested')
       .option('--requested-by <name>', 'who requests it', io.env.USER || 'rollbackctl')
       .option('--catalog <file>', 'the service catalog (default ROLLBACK_CATALOG or catalog.yaml)'),
-  ).action((o: commands.StartOptions & CommonFlags) => run(o, (ctx) => commands.start(ctx, o)));
+  ).action((o: commands.StartOptions & CommonFlags) => {
+    const plan = commands.planStart(o);
+    return run(o, (ctx) => commands.start(ctx, plan));
+  });
 
   common(program.command('status').description("a workflow's status query, as text").argument('<workflowId>')).action(
     (id: string, o: CommonFlags) => run(o, (ctx) => commands.status(ctx, id)),

@@ -90,6 +90,11 @@ test('usage errors exit 2 with a message naming the flag and no stack trace', as
       /--service: "nope" is not in the service catalog/,
     ],
     [['start', '--input', '{"service":"x"}'], /incidentRollback: invalid input: .*environment/],
+    [['start', '--input', '{}', '--severity', 'P1'], /--input is the whole incident input: drop --severity/],
+    [
+      ['start', '--type', 'nopeRollback', '--input', '{}'],
+      /--type: "nopeRollback" is not incidentRollback or a procedure/,
+    ],
     [['bogus'], /unknown command 'bogus'/],
   ];
   const runs = await Promise.all(cases.map(([args]) => ctl(...args)));
