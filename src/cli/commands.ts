@@ -69,11 +69,11 @@ async function describe(handle: WorkflowHandle): Promise<WorkflowExecutionDescri
   }
 }
 
-/** Why a workflow refused: the ApplicationFailure's message, else the error's. */
-function refusalOf(error: unknown): string {
+/** Why a workflow refused: the ApplicationFailure's message and type, else the error's message. */
+function refusalOf(error: unknown): { reason: string; type?: string } {
   const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof ApplicationFailure) return `${cause.message}${cause.type ? ` (${cause.type})` : ''}`;
-  return (error as Error).message;
+  if (cause instanceof ApplicationFailure) return { reason: cause.message, type: cause.type ?? undefined };
+  return { reason: (error as Error).message };
 }
 
 // ---- start
@@ -280,8 +280,8 @@ export async function decide(
     return 0;
   } catch (error) {
     if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-    const reason = refusalOf(error);
-    print(ctx, { accepted: false, decision, by: o.by, reason }, `${decision} refused: ${reason}`);
+    const refusal = refusalOf(error);
+    print(ctx, { accepted: false, decision, by: o.by, ...refusal }, `${decision} refused: ${refusal.reason}`);
     return 1;
   }
 }

@@ -63,7 +63,9 @@ function compact(value: unknown): string {
 }
 
 function procedureLines(p: ProcedureRun): string[] {
-  const lines = [`  - ${p.type} ${p.target}: ${p.status} (${p.workflowId})`];
+  // The target usually names the type already ("lambdaAliasRollback functionName=... -> ...").
+  const what = p.target.startsWith(p.type) ? p.target : `${p.type} ${p.target}`;
+  const lines = [`  - ${what}: ${p.status} (${p.workflowId})`];
   // The plan a procedure reports before it changes anything, when the incident carries one.
   const plan = (p as ProcedureRun & { plan?: unknown }).plan;
   if (plan !== undefined) lines.push(`      plan: ${compact(plan)}`);
@@ -140,7 +142,9 @@ export function statusLine(status: ShownStatus, now = Date.now()): string {
 
 export function renderTimeline(entries: TimelineEntry[]): string {
   if (entries.length === 0) return 'no entries';
-  return entries.map((e) => `${e.at}  ${e.kind.padEnd(20)} ${(e.by ?? '-').padEnd(14)} ${e.message}`).join('\n');
+  const kind = Math.max(...entries.map((e) => e.kind.length));
+  const by = Math.max(...entries.map((e) => (e.by ?? '-').length));
+  return entries.map((e) => `${e.at}  ${e.kind.padEnd(kind)}  ${(e.by ?? '-').padEnd(by)}  ${e.message}`).join('\n');
 }
 
 /** A plain-text table, columns padded to their widest cell. */

@@ -139,7 +139,7 @@ test('a P1 incident from the catalog: status, a refused and an accepted confirm,
   expect(refused.code).toBe(1);
   expect(refused.stdout).toMatch(/confirm refused: .*mallory/);
   const refusedJson = JSON.parse((await ctl('confirm', id, '--by', 'mallory', '--json')).stdout);
-  expect(refusedJson).toMatchObject({ accepted: false, decision: 'confirm', by: 'mallory' });
+  expect(refusedJson).toMatchObject({ accepted: false, decision: 'confirm', by: 'mallory', type: 'ApprovalRefused' });
 
   // Piped, watch prints a line per change and exits when the run closes.
   const watching = startProcess(process.execPath, [main, 'watch', id, '--interval', '100'], cliEnv);
@@ -177,8 +177,8 @@ test('a P1 incident from the catalog: status, a refused and an accepted confirm,
 
   const historyText = await ctl('history', id);
   expect(historyText.code).toBe(0);
-  expect(historyText.stdout).toMatch(/confirmed\s+alice\s+/);
-  expect(historyText.stdout).toMatch(/refused\s+mallory\s+/);
+  expect(historyText.stdout).toMatch(/^\S+ {2}confirmed +alice +rollback confirmed: go$/m);
+  expect(historyText.stdout).toMatch(/^\S+ {2}refused +mallory +confirm refused: mallory is not an approver/m);
   const timeline = JSON.parse((await ctl('history', id, '--json')).stdout) as { kind: string; by?: string }[];
   expect(timeline).toContainEqual(expect.objectContaining({ kind: 'confirmed', by: 'alice' }));
 });
