@@ -232,7 +232,8 @@ async function queryStatus(handle: WorkflowHandle, described: WorkflowExecutionD
   try {
     return await handle.query<AnyStatus>(statusQuery.name);
   } catch (error) {
-    if (!(error instanceof QueryNotRegisteredError)) throw error;
+    // A closed run may not answer (no worker, or it closed before its first task): show its outcome.
+    if (!(error instanceof QueryNotRegisteredError) && !isClosed(described)) throw error;
     const basic: BasicStatus = { workflowType: described.type, execution: described.status.name };
     return isClosed(described) ? { ...basic, ...(await outcomeOf(handle)) } : basic;
   }
@@ -388,28 +389,17 @@ export async function watch(
     // Describe first: a status queried after the run closed is its final one.
     const described = await handle.describe();
     const closed = isClosed(described);
-    let s: ShownStatus | undefined;
-    try {
-      s = await queryStatus(handle, described);
-    } catch (error) {
-      if (!closed) throw error;
-    }
-    const incidentFailed = s !== undefined && isIncidentStatus(s) && s.phase === 'rollback-failed';
+    const s = await queryStatus(handle, described);
+    const incidentFailed = isIncidentStatus(s) && s.phase === 'rollback-failed';
     const failed = closed && (FAILED_STATUSES.has(described.status.name) || incidentFailed);
-    const line = s ? statusLine(s) : described.status.name;
+    const line = statusLine(s);
     let failure: string | undefined;
     if (failed) {
       failure = `${workflowId} ${incidentFailed ? 'rollback failed' : described.status.name.toLowerCase()}`;
-      if (FAILED_STATUSES.has(described.status.name)) {
-        failure += `: ${await handle.result().then(
-          () => '',
-          (error: unknown) =>
-            error instanceof WorkflowFailedError ? (error.cause?.message ?? error.message) : String(error),
-        )}`;
-      }
+      if (FAILED_STATUSES.has(described.status.name)) failure += `: ${(await outcomeOf(handle)).error ?? ''}`;
     }
     // Piped output prints a line per change of phase, severity or step, not per second left.
-    const key = s && isIncidentStatus(s) ? JSON.stringify([s.phase, s.severity, s.currentStep, s.slaBreached]) : line;
+    const key = isIncidentStatus(s) ? JSON.stringify([s.phase, s.severity, s.currentStep, s.slaBreached]) : line;
     return { line, key, finished: closed, failed, failure, json: { status: described.status.name, workflow: s } };
   };
   return follow(observe, { intervalMs: o.intervalMs, once: o.once, json: ctx.json });

@@ -29,3 +29,10 @@ export function parseNumber(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError('not a number.');
   return n;
 }
+
+/** A count such as `--limit 20` or `--interval 500`. */
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('not a positive integer.');
+  return n;
+}

@@ -1,12 +1,14 @@
 // rollbackctl's commands and flags (commander). Every command takes --json and the connection
 // flags; parsing errors exit 2 with commander's message, which names the flag.
 import { Command, CommanderError, Option } from 'commander';
+import { CLOSED_PHASES, WAITING_PHASES } from '../domain/incident/phases.js';
 import * as commands from './commands.js';
 import { cliConfig, connect, type ConnectionFlags } from './connect.js';
 import { EXIT_FAILED, EXIT_USAGE, FailedError, UsageError } from './errors.js';
-import { parseJsonFlag, parseNumber } from './input.js';
+import { parseJsonFlag, parseNumber, parsePositiveInt } from './input.js';
 
 const SEVERITIES = ['P0', 'P1', 'P2', 'P3'];
+const PHASES = ['assessing', ...WAITING_PHASES, 'rolling-back', ...CLOSED_PHASES];
 
 interface CommonFlags extends ConnectionFlags {
   json?: boolean;
@@ -129,10 +131,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .option('--service <name>')
       .option('--environment <name>')
       .addOption(new Option('--severity <severity>').choices(SEVERITIES))
-      .option('--phase <phase>', 'e.g. awaiting-confirmation, rolling-back, rolled-back')
+      .addOption(new Option('--phase <phase>', 'the incident phase').choices(PHASES))
       .option('--sla-breached', 'only incidents past their deadline')
       .option('--open', 'only running incidents')
-      .option('--limit <n>', 'at most this many', parseNumber, 50),
+      .option('--limit <n>', 'at most this many', parsePositiveInt, 50),
   ).action((o: commands.ListOptions & CommonFlags) => run(o, (ctx) => commands.list(ctx, o)));
 
   common(
@@ -140,7 +142,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       .command('watch')
       .description('redraw progress until the run closes; exit 0 completed, 1 failed')
       .argument('<workflowId>')
-      .option('--interval <ms>', 'poll interval', parseNumber, 1000)
+      .option('--interval <ms>', 'poll interval', parsePositiveInt, 1000)
       .option('--once', 'print the current line and exit'),
   ).action((id: string, o: { interval: number; once?: boolean } & CommonFlags) =>
     run(o, (ctx) => commands.watch(ctx, id, { intervalMs: o.interval, once: o.once })),

@@ -83,6 +83,7 @@ test('usage errors exit 2 with a message naming the flag and no stack trace', as
     [['start', '--input', '{bad'], /--input: not valid JSON/],
     [['start', '--input', '@/nonexistent/input.json'], /--input: cannot read \/nonexistent\/input.json/],
     [['list', '--severity', 'P9'], /--severity <severity>.*P9/],
+    [['list', '--phase', 'done'], /--phase <phase>.*done.*awaiting-confirmation/],
     [['confirm', 'rollback-production-ctl-api'], /required option '--by <name>'/],
     [['start', '--service', 'ctl-api', '--error-rate', 'lots'], /--error-rate <pct>.*lots/],
     [
