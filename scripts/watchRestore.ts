@@ -1,17 +1,11 @@
 // `npm run restore:watch -- <workflowId>`: follows a restore's progress through its `status`
 // query, redrawing one line (a new line per change when the output is not a terminal), until the
 // restore completes or fails. TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE as for the worker.
+// `rollbackctl watch` does the same for any workflow; both use src/cli/follow.ts.
 import { Client, Connection } from '@temporalio/client';
-import { progressLine } from '../src/domain/rdsRestore.js';
+import { follow } from '../src/cli/follow.js';
+import { describeRestoreStatus } from '../src/cli/render.js';
 import type { RestoreStatus } from '../src/domain/restoreProgress.js';
-
-const spinner = ['|', '/', '-', '\\'];
-
-function describeStatus(status: RestoreStatus): string {
-  const detail =
-    status.phase === 'waiting' && status.instance ? progressLine(status.instance, status.maxWaitSeconds) : status.step;
-  return `[${status.phase}] ${detail}`;
-}
 
 async function main(): Promise<number> {
   const [workflowId, ...rest] = process.argv.slice(2);
@@ -26,29 +20,22 @@ async function main(): Promise<number> {
   });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   const handle = client.workflow.getHandle(workflowId);
-  const tty = process.stdout.isTTY;
-  let last = '';
   try {
-    for (let tick = 0; ; tick++) {
-      const status = await handle.query<RestoreStatus>('status').catch((error: unknown) => {
-        throw new Error(`no restore "${workflowId}" to watch: ${(error as Error).message}`);
-      });
-      const line = describeStatus(status);
-      const finished = status.phase === 'completed' || status.phase === 'failed';
-      if (tty) {
-        process.stdout.write(`\r\x1b[2K${finished ? ' ' : spinner[tick % spinner.length]} ${line}`);
-      } else if (line !== last) {
-        console.log(line);
-      }
-      last = line;
-      if (finished || once) {
-        if (tty) process.stdout.write('\n');
-        if (status.phase === 'failed')
-          console.log(`restore failed: ${status.error ?? 'see the workflow in the Web UI'}`);
-        return status.phase === 'failed' ? 1 : 0;
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    return await follow(
+      async () => {
+        const status = await handle.query<RestoreStatus>('status').catch((error: unknown) => {
+          throw new Error(`no restore "${workflowId}" to watch: ${(error as Error).message}`);
+        });
+        const failed = status.phase === 'failed';
+        return {
+          line: describeRestoreStatus(status),
+          finished: failed || status.phase === 'completed',
+          failed,
+          failure: `restore failed: ${status.error ?? 'see the workflow in the Web UI'}`,
+        };
+      },
+      { intervalMs: 1000, once },
+    );
   } finally {
     await connection.close();
   }
