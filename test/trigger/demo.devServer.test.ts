@@ -14,6 +14,8 @@ import { freePort, waitFor } from '../support/ports.js';
 import { distPath, run } from '../support/processes.js';
 import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
 import { repoRoot } from '../support/tools.js';
+import { startMoto, type MotoServer } from '../support/moto.js';
+import { seedCatalogFunctions } from './support.js';
 
 /** Runs a command with extra environment variables; resolves with the failure of a non-zero exit. */
 function runWith(command: string, args: string[], extra: NodeJS.ProcessEnv) {
@@ -29,12 +31,15 @@ let worker: Worker;
 let running: Promise<void>;
 let trigger: Service;
 let url: string;
+let moto: MotoServer;
 
 beforeAll(async () => {
   distPath('src', 'trigger', 'main.js');
-  env = await startDevServer();
+  [env, moto] = await Promise.all([startDevServer(), startMoto()]);
+  // The example catalog's services: the incident plans its Lambda rollback before it asks.
+  await seedCatalogFunctions(moto, ['checkout-api']);
   let taskQueue: string;
-  ({ worker, taskQueue } = await createTestWorker(env, configFor('http://127.0.0.1:9')));
+  ({ worker, taskQueue } = await createTestWorker(env, configFor(moto.endpoint)));
   running = worker.run();
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
@@ -46,7 +51,7 @@ afterAll(async () => {
   if (trigger) await stopServices([trigger]);
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   await running?.catch(() => undefined);
-  await env?.teardown();
+  await Promise.all([env?.teardown(), moto?.stop()]);
 });
 
 test('the printed curl starts a P1 incident for checkout-api; pasted again, it is counted (alerts: 2)', async () => {

@@ -2,12 +2,14 @@
 // webhook_config v4, PagerDuty Webhooks v3, Amazon SNS message signing), and the test keys that
 // sign them. The SNS certificate is a self-signed one made by openssl into a temp cache dir.
 import { execFileSync } from 'node:child_process';
+import { CreateAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { createHmac, createSign, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseCatalog, type Catalog } from '../../src/config/catalog.js';
+import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
 import { loadTriggerConfig, type TriggerConfig } from '../../src/trigger/config.js';
 import { stringToSign, type SnsMessage } from '../../src/trigger/sources/sns.js';
 
@@ -224,4 +226,29 @@ export async function postTo(
     headers: Object.fromEntries(response.headers),
     json: () => JSON.parse(text),
   };
+}
+
+/**
+ * The catalog's Lambda functions in moto, with an alias for each environment: an incident plans
+ * its procedures before it asks anyone, so the functions it names must exist.
+ */
+export async function seedCatalogFunctions(
+  moto: { endpoint: string; region: string },
+  names: readonly string[],
+  environments: readonly string[] = ['production', 'staging'],
+): Promise<void> {
+  const [first, ...others] = environments;
+  const client = new LambdaClient({ endpoint: moto.endpoint, region: moto.region });
+  try {
+    for (const name of names) {
+      const { versions } = await seedLambdaFunction(moto, name, { alias: first });
+      for (const alias of others) {
+        await client.send(
+          new CreateAliasCommand({ FunctionName: name, Name: alias, FunctionVersion: versions[versions.length - 1] }),
+        );
+      }
+    }
+  } finally {
+    client.destroy();
+  }
 }

@@ -28,8 +28,10 @@ import {
   TOKEN,
   TOPIC_ARN,
   workflowExists,
+  seedCatalogFunctions,
   type SnsSigner,
 } from './support.js';
+import { startMoto, type MotoServer } from '../support/moto.js';
 
 const SERVICES = ['am-api', 'plain-api', 'pd-api', 'sns-api', 'bad-api', 'quiet-api'];
 
@@ -38,6 +40,7 @@ let worker: Worker;
 let running: Promise<void>;
 let taskQueue: string;
 let receiver: HttpReceiver;
+let moto: MotoServer;
 let signer: SnsSigner;
 let app: FastifyInstance;
 const confirmations: string[] = [];
@@ -46,9 +49,10 @@ const certFetches: string[] = [];
 const expected = new Set<string>();
 
 beforeAll(async () => {
-  [env, receiver] = await Promise.all([startDevServer(), startHttpReceiver()]);
-  // No AWS behind the activities: the incidents here wait for people, they never roll back.
-  ({ worker, taskQueue } = await createTestWorker(env, configFor('http://127.0.0.1:9')));
+  [env, receiver, moto] = await Promise.all([startDevServer(), startHttpReceiver(), startMoto()]);
+  // The incidents here plan their procedures (reads only) and wait for people; none rolls back.
+  await seedCatalogFunctions(moto, SERVICES);
+  ({ worker, taskQueue } = await createTestWorker(env, configFor(moto.endpoint)));
   running = worker.run();
   signer = snsSigner();
   app = buildTrigger({
@@ -70,7 +74,7 @@ afterAll(async () => {
   await app?.close();
   if (worker?.getState() === 'RUNNING') worker.shutdown();
   await running?.catch(() => undefined);
-  await Promise.all([env?.teardown(), receiver?.close()]);
+  await Promise.all([env?.teardown(), receiver?.close(), moto?.stop()]);
 });
 
 let address: string;
