@@ -13,7 +13,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'worker');
   Runtime.install({
     logger: new PinoTemporalLogger(logger),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      // The SDK's own metrics (task latencies, slots, polls) for Prometheus, at /metrics.
+      ...(config.workerMetricsAddress ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } : {}),
+    },
   });
   const connection = await connectWorker(config);
   const worker = await createRollbackWorker({
@@ -23,7 +27,12 @@ async function main(): Promise<void> {
     activities: createActivities(config),
   });
   logger.info(
-    { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },
+    {
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      metrics: config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics` : undefined,
+    },
     'worker started',
   );
   await worker.run();

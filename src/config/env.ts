@@ -23,6 +23,8 @@ const envSchema = z.object({
   AWS_ENDPOINT_URL: z.string().url().optional(),
   KUBECONFIG: z.string().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export interface AppConfig {
@@ -39,6 +41,8 @@ export interface AppConfig {
   logLevel: string;
   /** Notification channels by name (ROLLBACK_CHANNELS / ROLLBACK_CHANNELS_FILE). */
   channels: ChannelDirectory;
+  /** `host:port` of the worker's Prometheus endpoint (the SDK's metrics), when WORKER_METRICS_PORT is set. */
+  workerMetricsAddress?: string;
 }
 
 export class ConfigError extends Error {}
@@ -77,5 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kubernetes: { kubeconfigPath: e.KUBECONFIG },
     logLevel: e.LOG_LEVEL,
     channels,
+    workerMetricsAddress:
+      e.WORKER_METRICS_PORT === undefined ? undefined : `${e.WORKER_METRICS_HOST}:${e.WORKER_METRICS_PORT}`,
   };
 }

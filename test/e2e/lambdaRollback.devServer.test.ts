@@ -5,17 +5,21 @@ import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
 import { aliasVersion } from '../support/aws.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { startWorkerProcess, type RunningProcess } from '../support/processes.js';
+import { freePort } from '../support/ports.js';
 import { startDevServer, uniqueTaskQueue } from '../support/temporal.js';
 
 let env: TestWorkflowEnvironment;
 let moto: MotoServer;
 let worker: RunningProcess;
+let metricsPort: number;
 const taskQueue = uniqueTaskQueue('e2e');
 
 beforeAll(async () => {
   [env, moto] = await Promise.all([startDevServer(), startMoto()]);
   await seedLambdaFunction(moto, 'orders-api');
+  metricsPort = await freePort();
   worker = startWorkerProcess({
+    WORKER_METRICS_PORT: String(metricsPort),
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     AWS_ENDPOINT_URL: moto.endpoint,
@@ -55,6 +59,12 @@ test('a worker process rolls the alias back and the history keeps readable input
     functionName: 'orders-api',
     reason: 'errors after release 3',
   });
+});
+
+test("the worker serves the SDK's Prometheus metrics on WORKER_METRICS_PORT", async () => {
+  // Runs after the rollback above, so the worker has completed a workflow on this task queue.
+  const body = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  expect(body).toMatch(new RegExp(`^temporal_workflow_completed\\{[^}]*task_queue="${taskQueue}"[^}]*\\} 1$`, 'm'));
 });
 
 test('a version that does not exist fails once, without retries and without a stack trace', async () => {

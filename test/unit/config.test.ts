@@ -24,6 +24,14 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ AWS_ENDPOINT_URL: 'not a url' })).toThrow(ConfigError);
     expect(() => loadConfig({ AWS_ENDPOINT_URL: 'not a url' })).toThrow(/AWS_ENDPOINT_URL/);
     expect(() => loadConfig({ TEMPORAL_TLS_CERT: '/c.pem' })).toThrow(/TEMPORAL_TLS_KEY/);
+    expect(() => loadConfig({ WORKER_METRICS_PORT: '70000' })).toThrow(/WORKER_METRICS_PORT/);
+  });
+  test('the worker metrics endpoint is off unless WORKER_METRICS_PORT is set, on loopback by default', () => {
+    expect(loadConfig({}).workerMetricsAddress).toBeUndefined();
+    expect(loadConfig({ WORKER_METRICS_PORT: '9464' }).workerMetricsAddress).toBe('127.0.0.1:9464');
+    expect(loadConfig({ WORKER_METRICS_PORT: '9464', WORKER_METRICS_HOST: '0.0.0.0' }).workerMetricsAddress).toBe(
+      '0.0.0.0:9464',
+    );
   });
 });
 
