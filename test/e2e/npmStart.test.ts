@@ -5,26 +5,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { aliasVersion } from '../support/aws.js';
-import { freePort } from '../support/ports.js';
+import { freePort, waitFor } from '../support/ports.js';
 import { distPath, run, startProcess, type RunningProcess } from '../support/processes.js';
 import { historyRows } from '../support/deployments.js';
-import { entries, waitForPhase } from '../support/incident.js';
+import { entries, status, waitForPhase } from '../support/incident.js';
 import { toolPath } from '../support/tools.js';
 import { portAnswers } from '../../src/local/processes.js';
 
 let stack: RunningProcess;
 let client: Client;
 let connection: Connection;
-let ports: { temporal: number; ui: number; moto: number };
+let ports: { temporal: number; ui: number; moto: number; trigger: number };
 let dataDir: string;
 
 beforeAll(async () => {
-  ports = { temporal: await freePort(), ui: await freePort(), moto: await freePort() };
+  ports = { temporal: await freePort(), ui: await freePort(), moto: await freePort(), trigger: await freePort() };
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'rollback-start-'));
   stack = startProcess(process.execPath, [distPath('scripts', 'start.js')], {
     TEMPORAL_PORT: String(ports.temporal),
     TEMPORAL_UI_PORT: String(ports.ui),
     MOTO_PORT: String(ports.moto),
+    TRIGGER_PORT: String(ports.trigger),
     DATA_DIR: dataDir,
     // The cluster is shared with the other test files: this run's teardown stops it, not npm start.
     K8S_STARTED_BY: 'jest',
@@ -162,9 +163,41 @@ test('the pasted restore command restores the demo database, and the watch comma
   expect(result).toMatchObject({ instance: { instanceId: 'orders-prod-restored', status: 'available' } });
 });
 
+test('the printed curl starts a P1 for checkout-api, a second post is counted, rollbackctl confirms it and watch follows it to the end', async () => {
+  const [curl, ...curlArgs] = printedCommand('/v1/alerts/alertmanager');
+  const first = JSON.parse((await run(curl!, curlArgs)).stdout);
+  expect(first).toMatchObject({
+    incidents: [{ workflowId: 'rollback-production-checkout-api', started: true, severity: 'P1' }],
+  });
+  const second = JSON.parse((await run(curl!, curlArgs)).stdout);
+  expect(second.incidents).toMatchObject([{ runId: first.incidents[0].runId, started: false }]);
+  const handle = client.workflow.getHandle('rollback-production-checkout-api');
+  await waitFor('2 alerts', async () => (await status(handle)).alerts === 2);
+  await waitForPhase(handle, 'awaiting-confirmation');
+
+  // The printed rollbackctl lines, as pasted (npm run ctl).
+  const [statusCmd, ...statusArgs] = printedCommand('npm run ctl -- status');
+  expect((await run(statusCmd!, statusArgs)).stdout).toMatch(/awaiting-confirmation/);
+  const [confirmCmd, ...confirmArgs] = printedCommand('npm run ctl -- confirm');
+  expect((await run(confirmCmd!, confirmArgs)).stdout).toContain('confirmed by alice');
+  const watched = await run(process.execPath, [
+    distPath('src', 'cli', 'main.js'),
+    'watch',
+    'rollback-production-checkout-api',
+    '--address',
+    `127.0.0.1:${ports.temporal}`,
+    '--interval',
+    '200',
+  ]);
+  expect(watched.stdout).toMatch(/^\[rolled-back\] P1/m);
+  expect(await handle.result()).toMatchObject({ severity: 'P1', outcome: 'rolled-back' });
+  // The earlier demo rollback left version 2 on the alias; the incident moved it to 1.
+  expect(await aliasVersion(moto(), 'checkout-api')).toBe('1');
+});
+
 test('Ctrl-C stops the dev server, moto and the worker', async () => {
   const code = await stack.kill('SIGINT');
   expect(code).toBe(0);
   expect(stack.output()).toContain('stopped.');
-  for (const port of [ports.temporal, ports.ui, ports.moto]) expect(await portAnswers(port)).toBe(false);
+  for (const port of [ports.temporal, ports.ui, ports.moto, ports.trigger]) expect(await portAnswers(port)).toBe(false);
 });
