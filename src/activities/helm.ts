@@ -67,7 +67,10 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
   const shown = (args: string[]) => `helm ${args.join(' ')}`;
 
   /** Runs helm to the end. With `toFiles`, its output goes to files, so a helm whose worker dies keeps running. */
-  async function runHelm(args: string[], options: { toFiles?: boolean; heartbeat?: () => void } = {}): Promise<HelmRun> {
+  async function runHelm(
+    args: string[],
+    options: { toFiles?: boolean; heartbeat?: () => void } = {},
+  ): Promise<HelmRun> {
     const dir = options.toFiles ? await mkdtemp(path.join(os.tmpdir(), 'helm-')) : undefined;
     const files = dir && (await Promise.all([open(path.join(dir, 'out'), 'w'), open(path.join(dir, 'err'), 'w')]));
     const timer = options.heartbeat && setInterval(options.heartbeat, 5_000);
@@ -152,17 +155,24 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
     };
   }
 
-  type StoredRelease = { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
+  type StoredRelease = {
+    metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  };
 
   /** helm's storage objects of a release (Secrets by default, ConfigMaps with HELM_DRIVER=configmap). */
-  async function storageObjects(ref: HelmReleaseRef, selector: string): Promise<{ kind: string; items: StoredRelease[] }> {
+  async function storageObjects(
+    ref: HelmReleaseRef,
+    selector: string,
+  ): Promise<{ kind: string; items: StoredRelease[] }> {
     const query = `labelSelector=${encodeURIComponent(selector)}`;
     try {
       for (const [kind, resource] of [
         ['Secret', 'secrets'],
         ['ConfigMap', 'configmaps'],
       ] as const) {
-        const list = await kube().get<{ items: StoredRelease[] }>(`/api/v1/namespaces/${ref.namespace}/${resource}?${query}`);
+        const list = await kube().get<{ items: StoredRelease[] }>(
+          `/api/v1/namespaces/${ref.namespace}/${resource}?${query}`,
+        );
         // Only names, labels and annotations leave this function: the data is the release, values and all.
         const items = list.items.map((o) => ({
           metadata: { name: o.metadata.name, labels: o.metadata.labels, annotations: o.metadata.annotations },
@@ -200,7 +210,12 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
     const existing = parseMark(ref.revision, stored.metadata.annotations?.[HELM_ROLLED_BACK_FROM_ANNOTATION]);
     const where = `${kind} ${stored.metadata.name}`;
     if (existing) return { marked: true, mark: existing, detail: `${where} already marked` };
-    const mark: HelmRollbackMark = { revision: ref.revision, to: ref.to, at: ref.at, ...(ref.by ? { by: ref.by } : {}) };
+    const mark: HelmRollbackMark = {
+      revision: ref.revision,
+      to: ref.to,
+      at: ref.at,
+      ...(ref.by ? { by: ref.by } : {}),
+    };
     const value = JSON.stringify({ to: mark.to, at: mark.at, ...(mark.by ? { by: mark.by } : {}) });
     try {
       await kube().patch(
@@ -257,7 +272,7 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
     // A rollback made by an earlier attempt: its helm may still be waiting (--wait); let it finish.
     const deadline = Date.parse(made.updated) + (ref.timeoutSeconds + PENDING_GRACE_SECONDS) * 1000;
     while (isPending(made.status) && Date.now() < deadline) {
-      ctx.heartbeat({ phase: 'waiting for an earlier attempt\'s helm rollback', revision: made.revision });
+      ctx.heartbeat({ phase: "waiting for an earlier attempt's helm rollback", revision: made.revision });
       await ctx.sleep(2_000);
       made = (await helmHistory(ref)).find((h) => h.revision === made!.revision) ?? made;
     }
@@ -272,15 +287,17 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
 
   const describe = (h: HelmRevision) => ({ revision: h.revision, status: h.status, description: h.description });
   const lastError = (run: HelmRun) =>
-    run.stderr.trim().split('\n').filter((l) => l.startsWith('Error:')).pop() ?? `exit code ${String(run.code)}`;
+    run.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('Error:'))
+      .pop() ?? `exit code ${String(run.code)}`;
   const rollbackFailed = (h: HelmRevision, said: string) =>
     nonRetryable('RollbackFailed', `helm: rollback revision ${h.revision} is ${h.status}: ${said}`);
   const abandoned = (h: HelmRevision) =>
     nonRetryable(
       'FailedPrecondition',
-      `helm: revision ${h.revision} ("${h.description}") is still ${h.status} and its helm is gone (${
-        'another operation (install/upgrade/rollback) is in progress'
-      }); check the Deployments, then roll back to the last deployed revision with helmReleaseRollback (it asks for confirmation)`,
+      `helm: revision ${h.revision} ("${h.description}") is still ${h.status} and its helm is gone (${'another operation (install/upgrade/rollback) is in progress'}); check the Deployments, then roll back to the last deployed revision with helmReleaseRollback (it asks for confirmation)`,
     );
 
   return { helmHistory, helmStatus, helmRollback, helmRollbackMarks, markHelmRollback };

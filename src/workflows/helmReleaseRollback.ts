@@ -175,7 +175,8 @@ function plan(
   const newest = newestRevision(history);
   let known = history;
   if (pin) {
-    const done = newest?.revision === pin.currentRevision + 1 && isRollbackRevisionTo(newest, input.release, pin.toRevision);
+    const done =
+      newest?.revision === pin.currentRevision + 1 && isRollbackRevisionTo(newest, input.release, pin.toRevision);
     if (newest?.revision !== pin.currentRevision && !done) {
       throw procedureFailure(
         'TargetChanged',

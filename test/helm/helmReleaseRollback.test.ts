@@ -26,7 +26,6 @@ let taskQueue: string;
 let running: Promise<void>;
 let namespace: string;
 let n = 0;
-const MARK = 'rollback-orchestrator.io/rolled-back-from';
 
 beforeAll(async () => {
   const [{ kubeconfigPath }, devServer] = await Promise.all([ensureCluster(), startDevServer()]);
