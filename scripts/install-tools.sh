@@ -57,5 +57,7 @@ if [ "${ROLLBACK_SKIP_K8S:-}" = "1" ]; then
   echo "tools: skipping the Kubernetes build (ROLLBACK_SKIP_K8S=1)"
 else
   bash "$root/scripts/k8s/build.sh"
+  # helm, for the helmReleaseRollback procedure (also from the Go module proxy, cached per machine).
+  bash "$root/scripts/helm/build.sh"
 fi
 echo "tools: ready in .tools/bin ($(ls "$bin" | tr '\n' ' '))"

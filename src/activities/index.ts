@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/env.js';
 import { awsClientConfig } from './aws.js';
 import { createCloudWatchActivities } from './cloudwatch.js';
 import { createDatabaseActivities } from './database.js';
+import { createHelmActivities } from './helm.js';
 import { createHttpActivities } from './http.js';
 import { createKubernetesActivities, lazyKubeClient } from './kubernetes/index.js';
 import { createLambdaActivities } from './lambda.js';
@@ -27,6 +28,7 @@ export function createActivities(config: AppConfig) {
     ...createCloudWatchActivities(new CloudWatchClient(aws)),
     ...createDatabaseActivities(),
     ...createKubernetesActivities(kube),
+    ...createHelmActivities({ binary: config.helm.binary, kubeconfigPath: config.kubernetes.kubeconfigPath }, kube),
     ...createSecretActivities(new SecretsManagerClient(aws), kube),
     ...createNotifyActivities({ channels: config.channels }),
     ...createHttpActivities(),

@@ -22,6 +22,7 @@ const envSchema = z.object({
   AWS_REGION: z.string().min(1).default('us-east-1'),
   AWS_ENDPOINT_URL: z.string().url().optional(),
   KUBECONFIG: z.string().optional(),
+  HELM_BIN: z.string().min(1).default('helm'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
@@ -38,6 +39,8 @@ export interface AppConfig {
   aws: { region: string; endpoint?: string };
   /** Unset: KUBECONFIG, ~/.kube/config or the in-cluster service account, as kubectl does. */
   kubernetes: { kubeconfigPath?: string };
+  /** The helm CLI for helmReleaseRollback (HELM_BIN; default `helm` on PATH). */
+  helm: { binary: string };
   logLevel: string;
   /** Notification channels by name (ROLLBACK_CHANNELS / ROLLBACK_CHANNELS_FILE). */
   channels: ChannelDirectory;
@@ -79,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL },
     kubernetes: { kubeconfigPath: e.KUBECONFIG },
+    helm: { binary: e.HELM_BIN },
     logLevel: e.LOG_LEVEL,
     channels,
     workerMetricsAddress:

@@ -2,6 +2,7 @@
 // workflows that run them.
 export { lambdaAliasRollback } from './lambdaAliasRollback.js';
 export { kubernetesDeploymentRollback } from './kubernetesDeploymentRollback.js';
+export { helmReleaseRollback } from './helmReleaseRollback.js';
 export { blueGreenRollback } from './blueGreenRollback.js';
 export { canaryRollback } from './canaryRollback.js';
 export { configMapRollback } from './configMapRollback.js';

@@ -11,6 +11,7 @@ import {
   kubernetesDeploymentRollbackInput,
   secretRollbackInput,
 } from '../schemas/kubernetes.js';
+import { helmReleaseRollbackInput } from '../schemas/helmReleaseRollback.js';
 import { lambdaAliasRollbackInput } from '../schemas/lambdaAliasRollback.js';
 import { rdsPointInTimeRestoreInput, rdsSnapshotRestoreInput } from '../schemas/rdsRestore.js';
 import { route53RecordRollbackInput } from '../schemas/route53RecordRollback.js';
@@ -38,6 +39,10 @@ export const PROCEDURES = {
     schema: kubernetesDeploymentRollbackInput,
     target: (i: Input) => `${s(i.namespace)}/${s(i.deployment)}`,
     hasFallbacks: true,
+  },
+  helmReleaseRollback: {
+    schema: helmReleaseRollbackInput,
+    target: (i: Input) => `${s(i.namespace)}/${s(i.release)}`,
   },
   blueGreenRollback: { schema: blueGreenRollbackInput, target: (i: Input) => `${s(i.namespace)}/${s(i.service)}` },
   canaryRollback: { schema: canaryRollbackInput, target: (i: Input) => `${s(i.namespace)}/${s(i.ingress)}` },
