@@ -161,7 +161,7 @@ export function planStart(o: StartOptions): StartPlan {
     const schema = startableSchema(o.type);
     if (!schema) {
       throw new UsageError(
-        `--type: "${o.type}" is not ${INCIDENT_TYPE}, a procedure (${PROCEDURE_TYPES.join(', ')}) or ${STANDALONE_TYPES.join(', ')}`,
+        `--type: "${o.type}" is not ${INCIDENT_TYPE} or a procedure (${PROCEDURE_TYPES.join(', ')}), nor ${STANDALONE_TYPES.join(', ')}`,
       );
     }
     if (o.input === undefined) throw new UsageError(`start --type ${o.type}: --input <json|@file> is required`);
