@@ -15,11 +15,19 @@ export function createCloudWatchChecks(client: CloudWatchClient) {
   async function cloudwatchAlarms(spec: CheckOf<'cloudwatchAlarms'>): Promise<CheckResult> {
     const scope = [
       spec.namePrefix ? `prefix "${spec.namePrefix}"` : undefined,
-      spec.tags ? `tags ${Object.entries(spec.tags).map(([k, v]) => `${k}=${v}`).join(',')}` : undefined,
+      spec.tags
+        ? `tags ${Object.entries(spec.tags)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',')}`
+        : undefined,
     ]
       .filter(Boolean)
       .join(', ');
-    const base = { check: 'cloudwatchAlarms', target: `CloudWatch alarms with ${scope}`, expected: 'no alarm in ALARM' };
+    const base = {
+      check: 'cloudwatchAlarms',
+      target: `CloudWatch alarms with ${scope}`,
+      expected: 'no alarm in ALARM',
+    };
     try {
       const alarms = await listAlarmsInAlarm({ namePrefix: spec.namePrefix, tags: spec.tags });
       if (alarms.length === 0) return reading(base, 'passed', 'no alarm in ALARM', now(), { value: 0 });
@@ -38,10 +46,17 @@ export function createCloudWatchChecks(client: CloudWatchClient) {
     resultId: string,
     lookbackMinutes: number,
   ): Promise<{ value: number; at: string } | undefined> {
-    const end = new Date();
-    const start = new Date(end.getTime() - lookbackMinutes * 60_000);
+    // The end a minute ahead: a datapoint of this very second is in the window (the API and moto
+    // compare timestamps at whole seconds).
+    const end = new Date(Date.now() + 60_000);
+    const start = new Date(Date.now() - lookbackMinutes * 60_000);
     const out = await client.send(
-      new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: 'TimestampDescending' }),
+      new GetMetricDataCommand({
+        MetricDataQueries: queries,
+        StartTime: start,
+        EndTime: end,
+        ScanBy: 'TimestampDescending',
+      }),
     );
     const result = (out.MetricDataResults ?? []).find((r) => r.Id === resultId);
     const points = (result?.Timestamps ?? [])
@@ -119,7 +134,9 @@ export function createCloudWatchChecks(client: CloudWatchClient) {
     } catch (error) {
       return reading(base, 'unreadable', 'metrics not readable', now(), { detail: (error as Error).message });
     }
-    const observed = lags.map((l) => `${l.replica} ${l.seconds === undefined ? 'no datapoint' : `${l.seconds} s`}`).join(', ');
+    const observed = lags
+      .map((l) => `${l.replica} ${l.seconds === undefined ? 'no datapoint' : `${l.seconds} s`}`)
+      .join(', ');
     const worst = Math.max(...lags.map((l) => l.seconds ?? 0));
     if (lags.some((l) => l.seconds !== undefined && l.seconds > spec.maxSeconds)) {
       return reading(base, 'failed', observed, now(), { value: worst });

@@ -43,7 +43,10 @@ export function createDatabaseChecks(env: NodeJS.ProcessEnv = process.env) {
       ...runbookQueries(spec, new Date()),
       ...spec.queries.map((q) => ({ check: q.name, sql: q.sql, expect: q.expect })),
     ];
-    if (queries.length === 0) return reading(base, 'unreadable', 'no queries', now(), { detail: 'runbookQueries is false and no queries given' });
+    if (queries.length === 0)
+      return reading(base, 'unreadable', 'no queries', now(), {
+        detail: 'runbookQueries is false and no queries given',
+      });
     let results: Awaited<ReturnType<typeof verifyDatabase>>;
     try {
       results = await verifyDatabase({
@@ -62,7 +65,9 @@ export function createDatabaseChecks(env: NodeJS.ProcessEnv = process.env) {
     const observed = results.map((r) => `${r.check}: ${r.observed}`).join('; ');
     return reading(base, failed.length === 0 ? 'passed' : 'failed', observed, now(), {
       value: failed.length,
-      detail: failed.map((r) => `${r.check}: expected ${r.expected}${r.detail ? ` (${r.detail})` : ''}`).join('; ') || undefined,
+      detail:
+        failed.map((r) => `${r.check}: expected ${r.expected}${r.detail ? ` (${r.detail})` : ''}`).join('; ') ||
+        undefined,
     });
   }
 

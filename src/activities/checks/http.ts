@@ -52,7 +52,10 @@ export async function errorRateFromHealthUrl(spec: CheckOf<'errorRate'>, url: st
   if (pct === undefined) {
     // A 5xx without figures is the service saying it fails; a 2xx without figures says nothing.
     if (res.status >= 500) {
-      return reading(base, 'failed', '100%', now(), { value: 100, detail: `HTTP ${res.status} without an error ratio` });
+      return reading(base, 'failed', '100%', now(), {
+        value: 100,
+        detail: `HTTP ${res.status} without an error ratio`,
+      });
     }
     return reading(base, 'unreadable', `HTTP ${res.status}, no error figures`, now(), {
       detail: 'the JSON has no errorRatio, errorRatePct or errors/requests',
@@ -72,7 +75,11 @@ export function judgePct(
 }
 
 /** `time curl` K times: the chosen percentile of the K timings; any failed request fails the reading. */
-export async function latencyFromRequests(spec: CheckOf<'latency'>, url: string, requests: number): Promise<CheckResult> {
+export async function latencyFromRequests(
+  spec: CheckOf<'latency'>,
+  url: string,
+  requests: number,
+): Promise<CheckResult> {
   const { limitMs, expected } = latencyLimit(spec);
   const base = { check: 'latency', target: `${spec.percentile} of ${requests} GET ${shown(url)}`, expected };
   const timings: number[] = [];

@@ -46,7 +46,8 @@ export function createKubernetesChecks(kube: () => KubeClient) {
     } catch (error) {
       return reading(base, 'unreadable', 'pods not readable', now(), { detail: (error as Error).message });
     }
-    if (pods.pods.length === 0) return reading(base, 'unreadable', 'no pods', now(), { detail: 'no pods to read logs from' });
+    if (pods.pods.length === 0)
+      return reading(base, 'unreadable', 'no pods', now(), { detail: 'no pods to read logs from' });
     let count = 0;
     const unreadable: string[] = [];
     const query = new URLSearchParams({ sinceTime: since.replace(/\.\d+Z$/, 'Z') });
@@ -64,7 +65,10 @@ export function createKubernetesChecks(kube: () => KubeClient) {
     // A pod whose logs cannot be read may hold the errors: only a count over every pod passes.
     if (count > spec.maxErrors) return reading(base, 'failed', observed, now(), { value: count });
     if (unreadable.length > 0) {
-      return reading(base, 'unreadable', observed, now(), { value: count, detail: `logs not served: ${unreadable.join('; ')}` });
+      return reading(base, 'unreadable', observed, now(), {
+        value: count,
+        detail: `logs not served: ${unreadable.join('; ')}`,
+      });
     }
     return reading(base, 'passed', observed, now(), { value: count });
   }

@@ -6,10 +6,7 @@ import { judgePct, shown } from './http.js';
 
 const now = () => new Date().toISOString();
 
-export async function queryPrometheus(
-  url: string,
-  query: string,
-): Promise<{ value: number } | { unreadable: string }> {
+export async function queryPrometheus(url: string, query: string): Promise<{ value: number } | { unreadable: string }> {
   const endpoint = `${url.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
   let res: Response;
   try {
@@ -33,7 +30,11 @@ export async function errorRateFromPrometheus(
   spec: CheckOf<'errorRate'>,
   source: { url: string; query: string },
 ): Promise<CheckResult> {
-  const base = { check: 'errorRate', target: `Prometheus ${shown(source.url)}: ${source.query}`, expected: `< ${spec.maxPct}%` };
+  const base = {
+    check: 'errorRate',
+    target: `Prometheus ${shown(source.url)}: ${source.query}`,
+    expected: `< ${spec.maxPct}%`,
+  };
   const answer = await queryPrometheus(source.url, source.query);
   if ('unreadable' in answer) return reading(base, 'unreadable', 'no value', now(), { detail: answer.unreadable });
   return judgePct(base, answer.value, spec.maxPct);

@@ -6,7 +6,11 @@ import { reading, type CheckResult } from '../../domain/verification.js';
 
 export async function terraformPlanClean(spec: CheckOf<'terraformPlanClean'>): Promise<CheckResult> {
   return reading(
-    { check: 'terraformPlanClean', target: `terraform plan in ${spec.workingDirectory}`, expected: 'no changes (exit code 0)' },
+    {
+      check: 'terraformPlanClean',
+      target: `terraform plan in ${spec.workingDirectory}`,
+      expected: 'no changes (exit code 0)',
+    },
     'unreadable',
     'not run',
     new Date().toISOString(),

@@ -175,11 +175,7 @@ export const databaseIntegrityCheck = withTiming(
     /** The schema version the rollback should leave; any version when not given. */
     schemaVersion: z.string().optional(),
     queries: z
-      .array(
-        z
-          .object({ name: resourceName, sql: z.string().trim().min(1), expect: expectation.optional() })
-          .strict(),
-      )
+      .array(z.object({ name: resourceName, sql: z.string().trim().min(1), expect: expectation.optional() }).strict())
       .default([]),
   },
   { consecutive: 1 },

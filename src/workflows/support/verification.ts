@@ -94,10 +94,20 @@ export async function runChecks(specs: readonly CheckSpec[]): Promise<Verificati
   const counts = (s: CheckResult['status']) => results.filter((r) => r.status === s).length;
   const parts = [`${counts('passed')} of ${results.length} checks passed`];
   if (counts('failed') > 0) {
-    parts.push(`failed: ${results.filter((r) => r.status === 'failed').map((r) => `${r.check} (${r.observed})`).join(', ')}`);
+    parts.push(
+      `failed: ${results
+        .filter((r) => r.status === 'failed')
+        .map((r) => `${r.check} (${r.observed})`)
+        .join(', ')}`,
+    );
   }
   if (counts('unreadable') > 0) {
-    parts.push(`unreadable: ${results.filter((r) => r.status === 'unreadable').map((r) => r.check).join(', ')}`);
+    parts.push(
+      `unreadable: ${results
+        .filter((r) => r.status === 'unreadable')
+        .map((r) => r.check)
+        .join(', ')}`,
+    );
   }
   return { verdict, message: `${verdict}: ${parts.join('; ')}`, results };
 }
