@@ -14,7 +14,8 @@
 #   K8S_ETCD_PEER_PORT            etcd peer port               (default 12380)
 #   K8S_CONTROLLER_MANAGER_PORT   controller-manager https     (default 17257)
 #   K8S_SCHEDULER_PORT            scheduler https              (default 17259)
-#   K8S_KWOK_PORT                 kwok healthz/metrics http    (default 17247)
+#   K8S_KWOK_PORT                 kwok: healthz/metrics (http) and the kubelet API the
+#                                 API server calls for `kubectl logs` (https)  (default 17247)
 #   K8S_NODES                     number of fake nodes         (default 3)
 set -euo pipefail
 
@@ -96,6 +97,25 @@ extendedKeyUsage=clientAuth"
   rmdir "$tmp"
 }
 [[ -f "$PKI/sa.pub" && -f "$PKI/kwok.crt" ]] || { log "making certificates in $PKI"; make_pki; }
+
+# kwok plays the kubelet's API too (`kubectl logs`): the API server calls it over https at the
+# fake nodes' address, 127.0.0.1:$KWOK_PORT, and checks its certificate against the cluster CA.
+# Made separately so a data dir from before this existed gets one.
+make_kubelet_serving_cert() {
+  local tmp; tmp="$(mktemp -d)"
+  (
+    cd "$tmp"
+    printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+      "extendedKeyUsage=serverAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" > ext
+    openssl req -newkey rsa:2048 -nodes -keyout kwok-serving.key -out csr -subj "/CN=kwok-kubelet" 2>/dev/null
+    openssl x509 -req -in csr -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial -CAserial serial -days 3650 \
+      -extfile ext -out kwok-serving.crt 2>/dev/null
+    chmod 600 kwok-serving.key
+    mv kwok-serving.key kwok-serving.crt "$PKI/"
+  )
+  rm -rf "$tmp"
+}
+[[ -f "$PKI/kwok-serving.crt" ]] || make_kubelet_serving_cert
 
 b64() { base64 -w0 < "$1"; }
 write_kubeconfig() { # file user
@@ -180,6 +200,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --service-cluster-ip-range=10.96.0.0/16 \
   --authorization-mode=RBAC --anonymous-auth=false \
   --allow-privileged=true --profiling=false \
+  --kubelet-preferred-address-types=InternalIP --kubelet-certificate-authority="$PKI/ca.crt" \
   --v=1
 apiserver_ready() { curl -fsS --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" "$API/readyz" | grep -qx ok; }
 wait_for "kube-apiserver /readyz" 60 apiserver_ready
@@ -213,6 +234,11 @@ node_leases_held() {
   for n in $(fake_nodes); do kc -n kube-node-lease get lease "$n" >/dev/null 2>&1 || return 1; done
 }
 
+# kwok's Logs and ClusterLogs resources say which file a pod's `kubectl logs` serves (tests
+# write the files; docs/verification.md). Their CRDs are copied from the kwok module.
+kc apply -f "$HERE/kwok-crds/" >/dev/null
+wait_for "kwok's log CRDs" 20 kc get clusterlogs.kwok.x-k8s.io
+
 log "starting kwok (fake nodes: $NODES)"
 start kwok "$BIN/kwok" \
   --config="$BIN/kwok-stages.yaml" --config="$HERE/kwok-extra-stages.yaml" \
@@ -220,7 +246,9 @@ start kwok "$BIN/kwok" \
   --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-lease-duration-seconds=40 \
-  --cidr=10.244.0.1/16 --node-ip=10.244.0.1 \
+  --cidr=10.244.0.1/16 --node-ip=127.0.0.1 --node-port="$KWOK_PORT" \
+  --enable-crds=Logs,ClusterLogs \
+  --tls-cert-file="$PKI/kwok-serving.crt" --tls-private-key-file="$PKI/kwok-serving.key" \
   --server-address="127.0.0.1:$KWOK_PORT"
 
 nodes_yaml() {
@@ -257,6 +285,12 @@ wait_for "kube-scheduler /healthz" 30 curl -fsSk "https://127.0.0.1:$SCHED_PORT/
 wait_for "the default service account" 30 kc -n default get serviceaccount default
 wait_for "kwok to hold the fake nodes' leases" 30 node_leases_held
 wait_for "$NODES Ready fake nodes" 30 nodes_ready
+# Nodes kept from a data dir made before kwok served logs still carry the old address (kwok
+# keeps a node's addresses): point them at kwok's kubelet API.
+for n in $(fake_nodes); do
+  kc patch node "$n" --subresource=status --type=merge -p \
+    "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"},{\"type\":\"Hostname\",\"address\":\"$n\"}],\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":$KWOK_PORT}}}}" >/dev/null
+done
 
 # Who started it: jest's teardown stops only a cluster that the tests started.
 echo "${K8S_STARTED_BY:-manual}" > "$DATA/started-by"

@@ -6,6 +6,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AppConfig } from '../config/env.js';
 import { awsClientConfig } from './aws.js';
+import { createCheckActivities } from './checks/index.js';
 import { createCloudWatchActivities } from './cloudwatch.js';
 import { createDatabaseActivities } from './database.js';
 import { createHelmActivities } from './helm.js';
@@ -21,11 +22,13 @@ import { createTemporalActivities } from './temporal.js';
 export function createActivities(config: AppConfig) {
   const aws = awsClientConfig(config);
   const kube = lazyKubeClient(config.kubernetes.kubeconfigPath);
+  const cloudwatch = new CloudWatchClient(aws);
+  const route53 = new Route53Client(aws);
   return {
     ...createLambdaActivities(new LambdaClient(aws)),
     ...createRdsActivities(new RDSClient(aws)),
-    ...createRoute53Activities(new Route53Client(aws)),
-    ...createCloudWatchActivities(new CloudWatchClient(aws)),
+    ...createRoute53Activities(route53),
+    ...createCloudWatchActivities(cloudwatch),
     ...createDatabaseActivities(),
     ...createKubernetesActivities(kube),
     ...createHelmActivities({ binary: config.helm.binary, kubeconfigPath: config.kubernetes.kubeconfigPath }, kube),
@@ -33,6 +36,7 @@ export function createActivities(config: AppConfig) {
     ...createNotifyActivities({ channels: config.channels }),
     ...createHttpActivities(),
     ...createTemporalActivities(),
+    ...createCheckActivities({ cloudwatch, route53, kube }),
   };
 }
 

@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { findService, loadCatalog, CatalogError } from '../config/catalog.js';
 import { incidentRollbackInput, incidentWorkflowId } from '../domain/schemas/incidentRollback.js';
 import { parseWith } from '../domain/validation.js';
-import { PROCEDURE_TYPES, procedureEntry, type ProcedureType } from '../domain/procedures/registry.js';
+import { PROCEDURE_TYPES, STANDALONE_TYPES, startableSchema } from '../domain/procedures/registry.js';
 import type { TimelineEntry } from '../domain/incident/timeline.js';
 import { InvalidIncidentInput, startOrSignalIncident } from '../incidents/startOrSignalIncident.js';
 import {
@@ -158,14 +158,15 @@ export type StartPlan =
 
 export function planStart(o: StartOptions): StartPlan {
   if (o.type !== INCIDENT_TYPE) {
-    if (!(PROCEDURE_TYPES as readonly string[]).includes(o.type)) {
+    const schema = startableSchema(o.type);
+    if (!schema) {
       throw new UsageError(
-        `--type: "${o.type}" is not ${INCIDENT_TYPE} or a procedure (${PROCEDURE_TYPES.join(', ')})`,
+        `--type: "${o.type}" is not ${INCIDENT_TYPE} or a procedure (${PROCEDURE_TYPES.join(', ')}), nor ${STANDALONE_TYPES.join(', ')}`,
       );
     }
     if (o.input === undefined) throw new UsageError(`start --type ${o.type}: --input <json|@file> is required`);
     // The procedure's own schema, from the registry: bad input needs no server and starts nothing.
-    const checked = parseWith(procedureEntry(o.type as ProcedureType).schema, o.input);
+    const checked = parseWith(schema, o.input);
     if (!checked.ok) throw new UsageError(`${o.type}: invalid input: ${checked.message}`);
     return { kind: 'procedure', type: o.type, input: o.input, workflowId: o.workflowId ?? `${o.type}-${Date.now()}` };
   }

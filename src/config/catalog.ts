@@ -55,6 +55,8 @@ const service = z
     /** The severity of an alert that carries none the trigger understands (docs/trigger.md). */
     defaultSeverity: severity.default('P1'),
     monitoring: passThrough.optional(),
+    /** The incident's `verification` (e.g. `checks:` of the verification suite), as given. */
+    verification: passThrough.optional(),
     thresholds: passThrough.optional(),
     confirmation: passThrough.optional(),
     incidentCommander: name.optional(),

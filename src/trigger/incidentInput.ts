@@ -30,6 +30,14 @@ export function substitute(value: unknown, vars: Record<string, string>): unknow
   return value;
 }
 
+/** `${environment}` and `${service}` in the catalog's checks, as in its procedure inputs. */
+function substituteVerification(
+  verification: Record<string, unknown> | undefined,
+  vars: Record<string, string>,
+): Record<string, unknown> | undefined {
+  return verification === undefined ? undefined : (substitute(verification, vars) as Record<string, unknown>);
+}
+
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
@@ -66,6 +74,7 @@ export function incidentInputFor(
     notify,
     confirmation: service.confirmation,
     monitoring: service.monitoring,
+    verification: substituteVerification(service.verification, vars),
     thresholds: service.thresholds,
   });
 }

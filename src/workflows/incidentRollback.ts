@@ -28,6 +28,7 @@ import {
   RollbackFailed,
   runProcedures,
   verifyAfterRollback,
+  verifyWithChecks,
 } from './incident/rollback.js';
 import { enforceSla } from './incident/sla.js';
 import type { IncidentResult } from './incident/types.js';
@@ -187,7 +188,7 @@ async function rollBack(incident: Incident): Promise<IncidentResult> {
     );
   }
 
-  const verification = await verifyAfterRollback(incident);
+  const verification = await verifyWithChecks(incident, await verifyAfterRollback(incident));
   incident.verification = verification;
   const results = incident.procedures.map((p) => p.result);
   const allVerified = results.every(reportsVerified);

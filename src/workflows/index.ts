@@ -12,3 +12,4 @@ export { rdsSnapshotRestore } from './rdsSnapshotRestore.js';
 export { route53RecordRollback } from './route53RecordRollback.js';
 export { incidentRollback } from './incidentRollback.js';
 export { postRollbackFollowUps } from './postRollbackFollowUps.js';
+export { verifyRollback } from './verifyRollback.js';

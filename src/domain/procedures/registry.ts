@@ -15,6 +15,7 @@ import { helmReleaseRollbackInput } from '../schemas/helmReleaseRollback.js';
 import { lambdaAliasRollbackInput } from '../schemas/lambdaAliasRollback.js';
 import { rdsPointInTimeRestoreInput, rdsSnapshotRestoreInput } from '../schemas/rdsRestore.js';
 import { route53RecordRollbackInput } from '../schemas/route53RecordRollback.js';
+import { verifyRollbackInput } from '../schemas/verifyRollback.js';
 
 type Input = Record<string, unknown>;
 
@@ -115,4 +116,23 @@ export function procedureInputErrors(procedures: readonly ProcedureRef[]): strin
 /** True when `schema` accepts `input` (used to pass optional contract fields only where known). */
 export function accepts(type: ProcedureType, input: Input): boolean {
   return procedureEntry(type).schema.safeParse(input).success;
+}
+
+/**
+ * Workflows started alone (UI, rollbackctl) that are not rollback procedures: they change
+ * nothing, so an incident never plans or applies them as a procedure. `verifyRollback` runs the
+ * verification suite (docs/verification.md); procedures and the incident run it as a child.
+ */
+export const STANDALONE_WORKFLOWS = {
+  verifyRollback: { schema: verifyRollbackInput as ZodType<unknown, ZodTypeDef, unknown> },
+} as const;
+
+export type StandaloneType = keyof typeof STANDALONE_WORKFLOWS;
+export const STANDALONE_TYPES = Object.keys(STANDALONE_WORKFLOWS) as StandaloneType[];
+
+/** The input schema of any workflow rollbackctl may start by type (a procedure or a standalone one). */
+export function startableSchema(type: string): ZodType<unknown, ZodTypeDef, unknown> | undefined {
+  if (type in PROCEDURES) return PROCEDURES[type as ProcedureType].schema;
+  if (type in STANDALONE_WORKFLOWS) return STANDALONE_WORKFLOWS[type as StandaloneType].schema;
+  return undefined;
 }

@@ -3,6 +3,7 @@ import { classifyWorst, DEFAULT_THRESHOLDS, type Classification } from '../decis
 import { FOLLOW_UP_STAGE_IDS } from '../incident/followUps.js';
 import { PROCEDURE_TYPES } from '../procedures/registry.js';
 import { resourceName } from './common.js';
+import { checkList } from './verifyRollback.js';
 
 const severity = z.enum(['P0', 'P1', 'P2', 'P3']);
 const person = z.string().trim().min(1, 'must name a person');
@@ -120,6 +121,11 @@ export const incidentRollbackInput = z
         intervalMinutes: z.number().positive().default(1),
         /** Give up (unhealthy, or not verified) when the readings are not healthy by then. */
         windowMinutes: z.number().positive().default(10),
+        /**
+         * The verification suite's checks (docs/verification.md), run after the rollback by a
+         * `verifyRollback` child beside the readings above; their verdict joins the incident's.
+         */
+        checks: checkList.default([]),
       })
       .strict()
       .default({}),

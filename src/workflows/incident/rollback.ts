@@ -10,7 +10,9 @@ import {
   ChildWorkflowFailure,
   executeChild,
   ParentClosePolicy,
+  workflowInfo,
 } from '@temporalio/workflow';
+import { verifyRollback, type VerifyRollbackResult } from '../verifyRollback.js';
 import { DEFAULT_THRESHOLDS } from '../../domain/decisionMatrix.js';
 import { round } from '../../domain/incident/announcements.js';
 import { contractOf, reportsVerified } from '../../domain/incident/procedures.js';
@@ -225,4 +227,69 @@ export async function verifyAfterRollback(incident: Incident): Promise<Verificat
       };
     }
   }
+}
+
+/**
+ * The verification suite (`verification.checks`, docs/verification.md) as a `verifyRollback`
+ * child: every check in parallel within its own limit. Its verdict joins the readings' verdict
+ * (the worse wins); a passing `cloudwatchAlarms` check ticks "Alarms cleared".
+ */
+export async function verifyWithChecks(
+  incident: Incident,
+  readings: VerificationSummary,
+): Promise<VerificationSummary> {
+  const checks = incident.input.verification.checks;
+  if (checks.length === 0) return readings;
+  const workflowId = `${incident.id}-verify-${workflowInfo().runId}`;
+  incident.currentStep = `verifying: ${checks.length} checks (workflow ${workflowId})`;
+  incident.record('verification', `running ${checks.map((c) => c.check).join(', ')} (workflow ${workflowId})`);
+  let report: VerifyRollbackResult;
+  try {
+    report = await executeChild(verifyRollback, {
+      workflowId,
+      args: [{ checks, reason: `after the rollback of ${incident.id}`, requestedBy: incident.id }],
+    });
+  } catch (error) {
+    // The suite itself failed (never a check's verdict): nothing was verified.
+    incident.record('verification', `the checks could not run: ${reason(error)}`);
+    return combine(readings, { verdict: 'unverified', detail: `checks could not run: ${reason(error)}` }, workflowId);
+  }
+  for (const r of report.results) {
+    incident.record(
+      'verification',
+      `${r.check} ${r.status}: ${r.target}: observed ${r.observed}, expected ${r.expected}${r.detail ? ` (${r.detail})` : ''}`,
+    );
+  }
+  const alarms = report.results.find((r) => r.check === 'cloudwatchAlarms');
+  if (alarms?.status === 'passed') incident.tick('alarms-cleared', SELF, `${alarms.target}: ${alarms.observed}`);
+  const verdict = report.verdict === 'not-verified' ? 'unverified' : report.verdict;
+  if (verdict === 'healthy') incident.tick('health-checks-passed', SELF, report.message);
+  const errorRate = report.results.find((r) => r.check === 'errorRate' && r.value !== undefined);
+  if (verdict === 'healthy' && errorRate)
+    incident.tick('metrics-normal', SELF, `${errorRate.target}: ${errorRate.observed}`);
+  const latency = report.results.find((r) => r.check === 'latency' && r.value !== undefined);
+  const summary: VerificationSummary = {
+    verdict,
+    detail: report.message,
+    ...(errorRate ? { errorRatePct: errorRate.value } : {}),
+    ...(latency ? { latencyMs: latency.value } : {}),
+    checks: report.results,
+  };
+  return combine(readings, summary, workflowId);
+}
+
+const RANK = { unhealthy: 3, unverified: 2, healthy: 1, 'not-checked': 0 } as const;
+
+/** The worse verdict of the two; figures from the readings first, else from the checks. */
+function combine(readings: VerificationSummary, checks: VerificationSummary, workflowId: string): VerificationSummary {
+  const worse = RANK[checks.verdict] > RANK[readings.verdict] ? checks : readings;
+  const detail = readings.verdict === 'not-checked' ? checks.detail : `${readings.detail}; checks ${checks.detail}`;
+  return {
+    verdict: worse.verdict,
+    detail,
+    errorRatePct: readings.errorRatePct ?? checks.errorRatePct,
+    latencyMs: readings.latencyMs ?? checks.latencyMs,
+    checks: checks.checks,
+    checksWorkflowId: workflowId,
+  };
 }

@@ -3,6 +3,7 @@ import type { Action, Severity } from '../../domain/decisionMatrix.js';
 import type { ClosedPhase, Phase } from '../../domain/incident/phases.js';
 import type { LastRollback } from '../../domain/procedures/contract.js';
 import type { ProcedureAwaiting } from '../support/procedureSignals.js';
+import type { CheckResult } from '../../domain/verification.js';
 
 /** A procedure's dry run: what it would change, and the state it was planned against. */
 export interface ProcedurePlan {
@@ -65,6 +66,10 @@ export interface VerificationSummary {
   detail: string;
   errorRatePct?: number;
   latencyMs?: number;
+  /** The verification suite's results (`verification.checks`), when the input gave checks. */
+  checks?: CheckResult[];
+  /** The `verifyRollback` child that ran them. */
+  checksWorkflowId?: string;
 }
 
 export interface IncidentResult {
