@@ -16,6 +16,7 @@ import { createRdsActivities } from './rds.js';
 import { createRoute53Activities } from './route53.js';
 import { createSecretActivities } from './secrets.js';
 import { createTemporalActivities } from './temporal.js';
+import { createTerraformActivities } from './terraform.js';
 
 export function createActivities(config: AppConfig) {
   const aws = awsClientConfig(config);
@@ -31,6 +32,7 @@ export function createActivities(config: AppConfig) {
     ...createNotifyActivities({ channels: config.channels }),
     ...createHttpActivities(),
     ...createTemporalActivities(),
+    ...createTerraformActivities(config.terraform),
   };
 }
 
