@@ -215,6 +215,9 @@ export function createTerraformActivities(settings: TerraformSettings = {}) {
   function commandFor(target: TerraformTarget, operation: TerraformOperation) {
     const line = terraformCommand(target, operation);
     const env: NodeJS.ProcessEnv = { TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+    // A TF_CLI_CONFIG_FILE naming no file makes Terraform print a warning into `show -json`.
+    const cliConfig = process.env.TF_CLI_CONFIG_FILE;
+    if (cliConfig && !existsSync(cliConfig)) env.TF_CLI_CONFIG_FILE = '';
     if (line.tool === 'atmos') {
       // atmos runs our Terraform binary, and does not look for its own newer release.
       env.ATMOS_COMPONENTS_TERRAFORM_COMMAND = terraformBin;

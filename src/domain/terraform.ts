@@ -36,6 +36,7 @@ export function terraformCommand(target: TerraformTarget, operation: TerraformOp
   const atmos = target.component !== undefined && target.stack !== undefined;
   let sub: string[];
   let args: string[];
+  const atmosFlags: string[] = [];
   switch (operation.op) {
     case 'init':
       sub = ['init'];
@@ -55,7 +56,7 @@ export function terraformCommand(target: TerraformTarget, operation: TerraformOp
     case 'apply-plan':
       sub = ['apply'];
       args = [...common, `-lock-timeout=${operation.lockTimeoutSeconds}s`];
-      if (atmos) args.push('--planfile', operation.planFile);
+      if (atmos) atmosFlags.push('--planfile', operation.planFile);
       else args.push(operation.planFile);
       break;
     case 'state-pull':
@@ -68,10 +69,11 @@ export function terraformCommand(target: TerraformTarget, operation: TerraformOp
       break;
   }
   if (!atmos) return { tool: 'terraform', args: [...sub, ...args] };
-  if (operation.op === 'init') {
-    return { tool: 'atmos', args: ['terraform', 'init', target.component!, '-s', target.stack!, ...args] };
-  }
-  return { tool: 'atmos', args: ['terraform', ...sub, target.component!, '-s', target.stack!, ...args] };
+  // Terraform's own flags go after `--`: atmos would read `-json` as flags of its own.
+  return {
+    tool: 'atmos',
+    args: ['terraform', ...sub, target.component!, '-s', target.stack!, ...atmosFlags, '--', ...args],
+  };
 }
 
 // ---- plans --------------------------------------------------------------------------------
@@ -208,6 +210,8 @@ export function isLockHeld(output: string): boolean {
 /** Terraform's error block(s) without the noise (empty lines, box-drawing characters). */
 export function terraformError(output: string, maxChars = 1500): string {
   const lines = output
+    // eslint-disable-next-line no-control-regex -- ANSI colour codes (atmos colours Terraform's output)
+    .replace(/\u001b\[[0-9;]*m/g, '')
     .split('\n')
     .map((l) => l.replace(/^[│╷╵\s]+/u, '').trimEnd())
     .filter((l) => l.length > 0);
