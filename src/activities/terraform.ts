@@ -514,22 +514,31 @@ export function createTerraformActivities(settings: TerraformSettings = {}) {
       lockTimeoutSeconds: number;
     }): Promise<{ pushed: boolean; savedCopy: string; serial: number; message: string }> {
       const target = targetOf({ workingDir: input.workingDir });
-      const backupDoc = parseState(await readFile(input.backupPath, 'utf8'), `backup ${input.backupPath}`);
+      const copyDir = path.join(input.workingDir, 'backups');
+      // The push itself overwrites terraform.tfstate.backup (with the state it replaces), so the
+      // confirmed backup is first copied under its hash; a retry reads that copy.
+      const source = path.join(copyDir, `restore-source-${input.backupSha.slice(0, 12)}.tfstate`);
+      const backupText = existsSync(source) ? await readFile(source, 'utf8') : await readFile(input.backupPath, 'utf8');
+      const backupDoc = parseState(backupText, `backup ${input.backupPath}`);
       if (sha256(stableStringify(backupDoc)) !== input.backupSha) {
         throw nonRetryable(
           'TargetChanged',
           `terraform: backup ${input.backupPath} changed since it was planned; plan again`,
         );
       }
+      if (!existsSync(source)) {
+        await mkdir(copyDir, { recursive: true });
+        await writeFile(`${source}.tmp`, backupText);
+        await rename(`${source}.tmp`, source);
+      }
       const current = await pullState(target);
-      const copyDir = path.join(input.workingDir, 'backups');
       if (!current.doc) throw nonRetryable('TargetChanged', `terraform: ${input.workingDir} has no state any more`);
       const copyName = (sha: string) => path.join(copyDir, `pre-restore-${sha.slice(0, 12)}.tfstate`);
       if (current.sha !== input.currentSha) {
         const done = diffStates(current.doc, backupDoc).identical && existsSync(copyName(input.currentSha));
         if (done) {
           const saved = parseState(await readFile(copyName(input.currentSha), 'utf8'), 'the saved copy');
-          if (current.doc.serial === saved.serial + 1) {
+          if (current.doc.serial > saved.serial) {
             return {
               pushed: false,
               savedCopy: copyName(input.currentSha),
@@ -569,17 +578,19 @@ export function createTerraformActivities(settings: TerraformSettings = {}) {
         await rm(pushFile, { force: true });
       }
       const after = await pullState(target);
-      if (!after.doc || after.doc.serial !== doc.serial || !diffStates(after.doc, backupDoc).identical) {
+      // Terraform numbers the pushed state itself (it may write serial current+3); what counts is a
+      // newer serial holding exactly the backup's resources.
+      if (!after.doc || after.doc.serial <= current.doc.serial || !diffStates(after.doc, backupDoc).identical) {
         throw nonRetryable(
           'VerificationFailed',
-          `terraform: after state push, the state of ${input.workingDir} is serial ${after.doc?.serial ?? 'none'}, not the restored serial ${doc.serial} with the backup's resources`,
+          `terraform: after state push, the state of ${input.workingDir} is serial ${after.doc?.serial ?? 'none'} without the backup's resources`,
         );
       }
       return {
         pushed: true,
         savedCopy,
-        serial: doc.serial,
-        message: `state restored from ${path.basename(input.backupPath)} as serial ${doc.serial}${force ? ' (-force: other lineage)' : ''}; the replaced state is kept in ${savedCopy}`,
+        serial: after.doc.serial,
+        message: `state restored from ${path.basename(input.backupPath)} as serial ${after.doc.serial}${force ? ' (-force: other lineage)' : ''}; the replaced state is kept in ${savedCopy}`,
       };
     },
   };

@@ -312,8 +312,9 @@ export function describeStateDiff(diff: StateDiff): string {
 /**
  * The document pushed to restore a backup. `state push` refuses a lower serial over the same
  * lineage ("cannot import state with serial N over newer state with serial M") and any other
- * lineage unless forced. The restored state is pushed as the next version of the current one:
- * the backup's resources and outputs with serial current+1 (same lineage, no -force needed).
+ * lineage unless forced. The restored state is pushed as a newer version of the current one:
+ * the backup's resources and outputs with serial current+1 (same lineage, no -force needed;
+ * Terraform then numbers what it writes itself).
  * A backup of another lineage is another state's history: it is pushed (with its own lineage,
  * serial current+1 and -force) only when the caller says `allowLineageChange`.
  */

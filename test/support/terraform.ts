@@ -35,8 +35,8 @@ export async function applyHere(dir: string): Promise<void> {
 }
 
 /** Resource addresses and their `input` in the local state of `dir`. */
-export function stateInputs(dir: string): Record<string, unknown> {
-  const file = path.join(dir, 'terraform.tfstate');
+export function stateInputs(dir: string, name = 'terraform.tfstate'): Record<string, unknown> {
+  const file = path.join(dir, name);
   const state = JSON.parse(readFileSync(file, 'utf8')) as {
     resources: { type: string; name: string; instances: { attributes: { input?: { value?: unknown } } }[] }[];
   };
