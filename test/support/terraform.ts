@@ -138,3 +138,73 @@ export async function holdStateLock(dir: string, address: string): Promise<{ rel
     },
   };
 }
+
+/** `atmos` as `npm run tools` built it, running our OpenTofu. */
+export function atmosEnv(): NodeJS.ProcessEnv {
+  return { ...tofuEnv(), ATMOS_COMPONENTS_TERRAFORM_COMMAND: tofuPath(), ATMOS_VERSION_CHECK_ENABLED: 'false' };
+}
+
+/**
+ * An atmos repository: component `app` (one `terraform_data` whose input is the stack's `label`)
+ * in stack `prod`. The good commit sets label "v1", the bad one "v2"; both applied with
+ * `atmos terraform apply app -s prod`.
+ */
+export async function atmosRepo(): Promise<{ repo: string; good: string; bad: string; stateDir: string }> {
+  const repo = mkdtempSync(path.join(os.tmpdir(), 'atmos-'));
+  mkdirSync(path.join(repo, 'components', 'terraform', 'app'), { recursive: true });
+  mkdirSync(path.join(repo, 'stacks'));
+  await git(repo, ['init', '-q', '-b', 'main']);
+  await git(repo, ['config', 'user.email', 'sre@example.com']);
+  await git(repo, ['config', 'user.name', 'SRE']);
+  writeFileSync(
+    path.join(repo, '.gitignore'),
+    '.terraform/\n*.tfstate\n*.tfstate.*\n.terraform.lock.hcl\n*.tfvars.json\n*.planfile\nbackend.tf.json\n',
+  );
+  writeFileSync(
+    path.join(repo, 'atmos.yaml'),
+    [
+      'base_path: "."',
+      'components:',
+      '  terraform:',
+      '    base_path: "components/terraform"',
+      '    auto_generate_backend_file: false',
+      'stacks:',
+      '  base_path: "stacks"',
+      '  included_paths: ["**/*"]',
+      '  name_pattern: "{stage}"',
+      'logs:',
+      '  level: Warning',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(repo, 'components', 'terraform', 'app', 'main.tf'),
+    'variable "label" { type = string }\nvariable "stage" { type = string }\nresource "terraform_data" "app" { input = var.label }\n',
+  );
+  const stack = (label: string) =>
+    `vars:\n  stage: prod\ncomponents:\n  terraform:\n    app:\n      vars:\n        label: "${label}"\n`;
+  const apply = () =>
+    execFileAsync(
+      toolPath('atmos'),
+      ['terraform', 'apply', 'app', '-s', 'prod', '--', '-auto-approve', '-input=false'],
+      {
+        cwd: repo,
+        env: atmosEnv(),
+      },
+    );
+  writeFileSync(path.join(repo, 'stacks', 'prod.yaml'), stack('v1'));
+  await git(repo, ['add', '-A']);
+  await git(repo, ['commit', '-q', '-m', 'good: app v1']);
+  const good = await git(repo, ['rev-parse', 'HEAD']);
+  await apply();
+  writeFileSync(path.join(repo, 'stacks', 'prod.yaml'), stack('v2'));
+  await git(repo, ['commit', '-q', '-am', 'bad: app v2']);
+  const bad = await git(repo, ['rev-parse', 'HEAD']);
+  await apply();
+  return {
+    repo,
+    good,
+    bad,
+    stateDir: path.join(repo, 'components', 'terraform', 'app', 'terraform.tfstate.d', 'prod'),
+  };
+}

@@ -48,7 +48,12 @@ test('SIGKILL during apply: the next worker waits for the same apply; nothing is
   await handle.executeUpdate(confirmPlanUpdate, { args: [{ planHash: plan!.hash, by: 'bob' }] });
 
   // The apply is inside b's provisioner: the log has its line (b, c from setup, then b again).
-  await waitFor('the apply to be creating terraform_data.b', async () => infra.provisioned().length === 3, 120_000, 100);
+  await waitFor(
+    'the apply to be creating terraform_data.b',
+    async () => infra.provisioned().length === 3,
+    120_000,
+    100,
+  );
   expect(await first.kill('SIGKILL')).toBeNull();
   workers.start();
 
