@@ -250,6 +250,8 @@ export function createTerraformActivities(settings: TerraformSettings = {}) {
 
   async function makePlan(target: TerraformTarget, planFile: string, lockTimeoutSeconds: number, lock = true) {
     await mkdir(path.dirname(planFile), { recursive: true });
+    // A new plan under this name was never applied: any apply job beside it is from an old plan.
+    await rm(`${planFile}.apply`, { recursive: true, force: true });
     await init(target);
     await terraform(target, { op: 'plan', out: planFile, lockTimeoutSeconds, lock });
     const { shown, hash } = await showPlan(target, planFile);

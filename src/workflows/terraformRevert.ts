@@ -89,7 +89,10 @@ async function revertPlanApply(rawInput: unknown): Promise<TerraformRevertResult
   progress.step('git revert', reverted.message);
 
   // 2. Plan, 3. confirmation of that exact plan, 4. apply of the saved plan.
-  const { workflowId } = workflowInfo();
+  // Plan files are named per run: a later run under the same workflow ID must not find this
+  // run's apply of its plan 1 and take it for its own.
+  const { workflowId, runId } = workflowInfo();
+  const planPrefix = `${workflowId}-${runId.slice(0, 8)}`;
   let confirmed: { hash: string; by: string } | undefined;
   let plan: PlanForPeople | undefined;
   let applied = false;
@@ -103,7 +106,7 @@ async function revertPlanApply(rawInput: unknown): Promise<TerraformRevertResult
     progress.step('plan', `${command} (plan ${round})`);
     const made = await tf.terraformPlan({
       ...target,
-      planKey: `${workflowId}-${round}`,
+      planKey: `${planPrefix}-${round}`,
       lockTimeoutSeconds: input.lockTimeoutSeconds,
     });
     plan = forPeople(made);
@@ -152,7 +155,7 @@ async function revertPlanApply(rawInput: unknown): Promise<TerraformRevertResult
   progress.step('verify', `${command} shows no changes`);
   const check = await tf.terraformPlan({
     ...target,
-    planKey: `${workflowId}-verify`,
+    planKey: `${planPrefix}-verify`,
     lockTimeoutSeconds: input.lockTimeoutSeconds,
   });
   if (check.hasChanges) {
