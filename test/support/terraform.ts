@@ -2,7 +2,7 @@
 // with a good and a bad commit of `terraform_data` resources (built in to OpenTofu, so no
 // provider is downloaded), applied with the OpenTofu `npm run tools` built, and a local backend.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,19 @@ import { toolPath } from './tools.js';
 const execFileAsync = promisify(execFile);
 
 export const tofuPath = (): string => toolPath('tofu');
+
+const created: string[] = [];
+
+/** A temp dir that removeTempDirs() deletes (call it in afterAll). */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
 
 /** Terraform's environment for tests: no warning about a missing CLI config file. */
 export function tofuEnv(): NodeJS.ProcessEnv {
@@ -62,9 +75,12 @@ export interface InfraRepo {
  * `provisionSeconds`). The bad commit changes `a` to "v2", removes `b` and adds `c`: reverting
  * it updates `a`, creates `b` again and destroys `c`.
  */
+export { tempDir };
+
 export async function infraRepo(options: { provisionSeconds?: number } = {}): Promise<InfraRepo> {
-  const repo = mkdtempSync(path.join(os.tmpdir(), 'infra-'));
-  const log = path.join(path.dirname(repo), `${path.basename(repo)}-provisioned.log`);
+  const repo = tempDir('infra-');
+  // Outside the repository (it must stay clean), but removed with the other temp dirs.
+  const log = path.join(tempDir('infra-log-'), 'provisioned.log');
   const sleep = options.provisionSeconds ?? 0;
   const provisioned = (name: string) => `
 resource "terraform_data" "${name}" {
@@ -97,7 +113,7 @@ resource "terraform_data" "${name}" {
 
 /** A plain working directory (no git) whose state went through two applies: v1 (a, b) then v2 (a, c). */
 export async function stateDir(): Promise<string> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tfstate-'));
+  const dir = tempDir('tfstate-');
   writeFileSync(
     path.join(dir, 'main.tf'),
     'resource "terraform_data" "a" { input = "v1" }\nresource "terraform_data" "b" { input = "b1" }\n',
@@ -150,7 +166,7 @@ export function atmosEnv(): NodeJS.ProcessEnv {
  * `atmos terraform apply app -s prod`.
  */
 export async function atmosRepo(): Promise<{ repo: string; good: string; bad: string; stateDir: string }> {
-  const repo = mkdtempSync(path.join(os.tmpdir(), 'atmos-'));
+  const repo = tempDir('atmos-');
   mkdirSync(path.join(repo, 'components', 'terraform', 'app'), { recursive: true });
   mkdirSync(path.join(repo, 'stacks'));
   await git(repo, ['init', '-q', '-b', 'main']);

@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { TerraformRevertResult } from '../../src/workflows/terraformRevert.js';
 import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
-import { atmosRepo, git, stateInputs } from '../support/terraform.js';
+import { atmosRepo, git, stateInputs, removeTempDirs } from '../support/terraform.js';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -17,6 +17,7 @@ beforeAll(async () => {
   running = worker.run();
 });
 afterAll(async () => {
+  removeTempDirs();
   worker?.shutdown();
   await running;
   await env?.teardown();

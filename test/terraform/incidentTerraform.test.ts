@@ -4,10 +4,11 @@
 import type { IncidentResult } from '../../src/workflows/incident/types.js';
 import { confirmUpdate } from '../../src/workflows/incident/messages.js';
 import { p1Input, status, useIncidentHarness, waitForPhase, type IncidentHarness } from '../support/incident.js';
-import { git, infraRepo, stateInputs } from '../support/terraform.js';
+import { git, infraRepo, stateInputs, removeTempDirs } from '../support/terraform.js';
 
 let h: IncidentHarness;
 useIncidentHarness((started) => (h = started));
+afterAll(() => removeTempDirs());
 
 test('P1 incident plans terraformRevert, shows the plan for confirmation, and applies it with the pin', async () => {
   const infra = await infraRepo();

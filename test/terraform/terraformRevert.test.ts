@@ -3,15 +3,22 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ProcedureStatus } from '../../src/workflows/support/progress.js';
 import { confirmPlanUpdate } from '../../src/workflows/support/planConfirmation.js';
 import type { PlanForPeople, TerraformRevertResult } from '../../src/workflows/terraformRevert.js';
 import { waitFor } from '../support/ports.js';
 import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
-import { git, holdStateLock, infraRepo, stateInputs, stateSerial } from '../support/terraform.js';
+import {
+  git,
+  holdStateLock,
+  infraRepo,
+  stateInputs,
+  stateSerial,
+  removeTempDirs,
+  tempDir,
+} from '../support/terraform.js';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -25,6 +32,7 @@ beforeAll(async () => {
   running = worker.run();
 });
 afterAll(async () => {
+  removeTempDirs();
   worker?.shutdown();
   await running;
   await env?.teardown();
@@ -195,7 +203,7 @@ test("a held state lock fails the plan with Terraform's own words", async () => 
 
 test('push: true pushes the revert commit to the remote; bad input names the field', async () => {
   const infra = await infraRepo();
-  const remote = mkdtempSync(path.join(os.tmpdir(), 'infra-remote-'));
+  const remote = tempDir('infra-remote-');
   await git(remote, ['init', '-q', '--bare']);
   await git(infra.repo, ['remote', 'add', 'origin', remote]);
   await git(infra.repo, ['push', '-q', 'origin', 'main']);

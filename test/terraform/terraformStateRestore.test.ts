@@ -11,7 +11,7 @@ import { confirmPlanUpdate } from '../../src/workflows/support/planConfirmation.
 import type { TerraformStateRestoreResult } from '../../src/workflows/terraformStateRestore.js';
 import { waitFor } from '../support/ports.js';
 import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
-import { applyHere, holdStateLock, stateDir, stateInputs, stateSerial } from '../support/terraform.js';
+import { applyHere, holdStateLock, stateDir, stateInputs, stateSerial, removeTempDirs } from '../support/terraform.js';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -25,6 +25,7 @@ beforeAll(async () => {
   running = worker.run();
 });
 afterAll(async () => {
+  removeTempDirs();
   worker?.shutdown();
   await running;
   await env?.teardown();

@@ -9,7 +9,7 @@ import type { PlanForPeople, TerraformRevertResult } from '../../src/workflows/t
 import { waitFor } from '../support/ports.js';
 import { workerPool, type WorkerPool } from '../support/processes.js';
 import { startDevServer, uniqueTaskQueue } from '../support/temporal.js';
-import { git, infraRepo, stateInputs } from '../support/terraform.js';
+import { git, infraRepo, stateInputs, removeTempDirs } from '../support/terraform.js';
 
 let env: TestWorkflowEnvironment;
 let workers: WorkerPool | undefined;
@@ -18,6 +18,7 @@ beforeAll(async () => {
   env = await startDevServer();
 });
 afterAll(async () => {
+  removeTempDirs();
   await workers?.stopAll('SIGKILL');
   await env?.teardown();
 });
