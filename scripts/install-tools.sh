@@ -60,4 +60,11 @@ else
   # helm, for the helmReleaseRollback procedure (also from the Go module proxy, cached per machine).
   bash "$root/scripts/helm/build.sh"
 fi
+# OpenTofu and atmos for the Terraform procedures (Go module proxy; cached per machine like
+# the Kubernetes binaries). ROLLBACK_SKIP_TERRAFORM=1 leaves them out.
+if [ "${ROLLBACK_SKIP_TERRAFORM:-}" = "1" ]; then
+  echo "tools: skipping the OpenTofu/atmos build (ROLLBACK_SKIP_TERRAFORM=1)"
+else
+  bash "$root/scripts/terraform/build.sh"
+fi
 echo "tools: ready in .tools/bin ($(ls "$bin" | tr '\n' ' '))"

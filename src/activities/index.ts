@@ -18,6 +18,7 @@ import { createRdsActivities } from './rds.js';
 import { createRoute53Activities } from './route53.js';
 import { createSecretActivities } from './secrets.js';
 import { createTemporalActivities } from './temporal.js';
+import { createTerraformActivities } from './terraform.js';
 
 export function createActivities(config: AppConfig) {
   const aws = awsClientConfig(config);
@@ -37,6 +38,7 @@ export function createActivities(config: AppConfig) {
     ...createHttpActivities(),
     ...createTemporalActivities(),
     ...createCheckActivities({ cloudwatch, route53, kube }),
+    ...createTerraformActivities(config.terraform),
   };
 }
 

@@ -26,6 +26,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  TERRAFORM_BIN: z.string().min(1).optional(),
+  ATMOS_BIN: z.string().min(1).optional(),
 });
 
 export interface AppConfig {
@@ -44,6 +46,8 @@ export interface AppConfig {
   logLevel: string;
   /** Notification channels by name (ROLLBACK_CHANNELS / ROLLBACK_CHANNELS_FILE). */
   channels: ChannelDirectory;
+  /** Binaries of the Terraform procedures; unset: the OpenTofu and atmos `npm run tools` built. */
+  terraform: { bin?: string; atmosBin?: string };
   /** `host:port` of the worker's Prometheus endpoint (the SDK's metrics), when WORKER_METRICS_PORT is set. */
   workerMetricsAddress?: string;
 }
@@ -83,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL },
     kubernetes: { kubeconfigPath: e.KUBECONFIG },
     helm: { binary: e.HELM_BIN },
+    terraform: { bin: e.TERRAFORM_BIN, atmosBin: e.ATMOS_BIN },
     logLevel: e.LOG_LEVEL,
     channels,
     workerMetricsAddress:

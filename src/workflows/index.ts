@@ -10,6 +10,8 @@ export { secretRollback } from './secretRollback.js';
 export { rdsPointInTimeRestore } from './rdsPointInTimeRestore.js';
 export { rdsSnapshotRestore } from './rdsSnapshotRestore.js';
 export { route53RecordRollback } from './route53RecordRollback.js';
+export { terraformRevert } from './terraformRevert.js';
+export { terraformStateRestore } from './terraformStateRestore.js';
 export { incidentRollback } from './incidentRollback.js';
 export { postRollbackFollowUps } from './postRollbackFollowUps.js';
 export { verifyRollback } from './verifyRollback.js';

@@ -16,6 +16,7 @@ import { lambdaAliasRollbackInput } from '../schemas/lambdaAliasRollback.js';
 import { rdsPointInTimeRestoreInput, rdsSnapshotRestoreInput } from '../schemas/rdsRestore.js';
 import { route53RecordRollbackInput } from '../schemas/route53RecordRollback.js';
 import { verifyRollbackInput } from '../schemas/verifyRollback.js';
+import { terraformRevertInput, terraformStateRestoreInput } from '../schemas/terraform.js';
 
 type Input = Record<string, unknown>;
 
@@ -62,6 +63,17 @@ export const PROCEDURES = {
   route53RecordRollback: {
     schema: route53RecordRollbackInput,
     target: (i: Input) => `${s(i.name)} ${s(i.type)}`,
+  },
+  terraformRevert: {
+    schema: terraformRevertInput,
+    target: (i: Input) =>
+      typeof i.component === 'string'
+        ? `${i.component} -s ${s(i.stack)} (revert ${s(i.commit)})`
+        : `${s(i.repo)}/${typeof i.workingDir === 'string' ? i.workingDir : '.'} (revert ${s(i.commit)})`,
+  },
+  terraformStateRestore: {
+    schema: terraformStateRestoreInput,
+    target: (i: Input) => `${s(i.workingDir)} (state from ${s(i.backup)})`,
   },
 } satisfies Record<string, ProcedureEntry>;
 

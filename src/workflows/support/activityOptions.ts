@@ -40,3 +40,14 @@ export const databaseQuery: ActivityOptions = {
   ...cloudApiCall,
   startToCloseTimeout: '2 minutes',
 };
+
+/**
+ * git and Terraform commands (plan, apply, state push): they run as long as Terraform needs and
+ * heartbeat while they do, so a dead worker is noticed within 20 s and the retry resumes (an
+ * apply is waited for, never started twice: src/activities/terraform.ts).
+ */
+export const terraformCommandCall: ActivityOptions = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '20 seconds',
+  retry: { ...cloudApiCall.retry, maximumAttempts: 6 },
+};

@@ -6,6 +6,8 @@ export interface ProcedureStatus {
   step: string;
   detail: string;
   awaitingConfirmation?: string;
+  /** What the procedure plans to change (a Terraform plan: summary, resource changes, hash). */
+  plan?: unknown;
   /** Steps done so far, oldest first, with the workflow time they ended. */
   completed: { step: string; detail: string; at: string }[];
 }
@@ -15,6 +17,7 @@ export const procedureStatusQuery = defineQuery<ProcedureStatus>('status');
 export interface Progress {
   step(step: string, detail?: string): void;
   awaiting(what: string | undefined): void;
+  showPlan(plan: unknown): void;
 }
 
 export function trackProgress(): Progress {
@@ -35,6 +38,9 @@ export function trackProgress(): Progress {
     },
     awaiting(what) {
       status.awaitingConfirmation = what;
+    },
+    showPlan(plan) {
+      status.plan = plan;
     },
   };
 }
