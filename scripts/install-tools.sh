@@ -35,7 +35,11 @@ link() { # name source
 link temporal "$venv/bin/temporal"
 link temporal-test-server "$venv/bin/temporal-test-server"
 link moto_server "$venv/bin/moto_server"
-link python "$venv/bin/python"
+# A wrapper, not a symlink: Python finds its venv (pyvenv.cfg) beside the path it was started by,
+# so a symlink in .tools/bin would run the interpreter without the venv's packages.
+rm -f "$bin/python"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$venv/bin/python" > "$bin/python"
+chmod +x "$bin/python"
 
 # PostgreSQL (for the database verification tests) from Debian's packages, only when missing.
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }

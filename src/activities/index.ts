@@ -11,6 +11,7 @@ import { createDatabaseActivities } from './database.js';
 import { createHttpActivities } from './http.js';
 import { createKubernetesActivities, lazyKubeClient } from './kubernetes/index.js';
 import { createLambdaActivities } from './lambda.js';
+import { createMigrationActivities } from './migrations/index.js';
 import { createNotifyActivities } from './notify.js';
 import { createRdsActivities } from './rds.js';
 import { createRoute53Activities } from './route53.js';
@@ -27,6 +28,7 @@ export function createActivities(config: AppConfig) {
     ...createCloudWatchActivities(new CloudWatchClient(aws)),
     ...createDatabaseActivities(),
     ...createKubernetesActivities(kube),
+    ...createMigrationActivities(kube),
     ...createSecretActivities(new SecretsManagerClient(aws), kube),
     ...createNotifyActivities({ channels: config.channels }),
     ...createHttpActivities(),

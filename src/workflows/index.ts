@@ -9,5 +9,6 @@ export { secretRollback } from './secretRollback.js';
 export { rdsPointInTimeRestore } from './rdsPointInTimeRestore.js';
 export { rdsSnapshotRestore } from './rdsSnapshotRestore.js';
 export { route53RecordRollback } from './route53RecordRollback.js';
+export { databaseMigrationRollback } from './databaseMigrationRollback.js';
 export { incidentRollback } from './incidentRollback.js';
 export { postRollbackFollowUps } from './postRollbackFollowUps.js';

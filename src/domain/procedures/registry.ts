@@ -11,6 +11,7 @@ import {
   kubernetesDeploymentRollbackInput,
   secretRollbackInput,
 } from '../schemas/kubernetes.js';
+import { databaseMigrationRollbackInput } from '../schemas/databaseMigrationRollback.js';
 import { lambdaAliasRollbackInput } from '../schemas/lambdaAliasRollback.js';
 import { rdsPointInTimeRestoreInput, rdsSnapshotRestoreInput } from '../schemas/rdsRestore.js';
 import { route53RecordRollbackInput } from '../schemas/route53RecordRollback.js';
@@ -56,6 +57,10 @@ export const PROCEDURES = {
   route53RecordRollback: {
     schema: route53RecordRollbackInput,
     target: (i: Input) => `${s(i.name)} ${s(i.type)}`,
+  },
+  databaseMigrationRollback: {
+    schema: databaseMigrationRollbackInput,
+    target: (i: Input) => `${s(i.framework)} ${s(i.database)}@${s(i.host)}${typeof i.app === 'string' ? ` app ${i.app}` : ''}`,
   },
 } satisfies Record<string, ProcedureEntry>;
 
