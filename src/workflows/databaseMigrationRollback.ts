@@ -6,13 +6,13 @@
 // unapplies exactly the plan, and reads the version back.
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { MigrationPlan } from '../activities/migrations/index.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import {
   databaseMigrationRollbackInput,
   type DatabaseMigrationRollbackInput,
   pinMismatch,
   type MigrationPin,
+  type MigrationPlan,
 } from '../domain/schemas/databaseMigrationRollback.js';
 import { cloudApiCall, longWait } from './support/activityOptions.js';
 import { confirmationGate } from './support/confirmation.js';
@@ -60,7 +60,14 @@ async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationR
   progress.step('planned', summary);
   if (input.dryRun) {
     log.info(`dry run: ${summary}`);
-    return { ...resultOf(plan), pin: planned, dryRun: true, changed: false, verified: false, message: `dry run: ${summary}` };
+    return {
+      ...resultOf(plan),
+      pin: planned,
+      dryRun: true,
+      changed: false,
+      verified: false,
+      message: `dry run: ${summary}`,
+    };
   }
 
   // 2. Database Rollback Conflicts: the repair of the migration table waits for a person.
@@ -82,7 +89,10 @@ async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationR
     repaired = repair.statements;
     plan = await reads.planMigrationRollback(withTarget(input, plan.target));
     if (plan.conflicts.length > 0) {
-      throw procedureFailure('RollbackFailed', `migration: after the repair, still ${conflictWords(plan)}; nothing more was changed`);
+      throw procedureFailure(
+        'RollbackFailed',
+        `migration: after the repair, still ${conflictWords(plan)}; nothing more was changed`,
+      );
     }
     expected = pinOf(plan);
   }

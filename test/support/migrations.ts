@@ -68,7 +68,12 @@ export async function unapplyLog(pg: Postgres, database: string): Promise<string
 }
 
 /** Real Flyway (`.tools/bin/flyway`, flyway-core from Maven Central) on `database`. */
-export async function flyway(pg: Postgres, database: string, command: string, location = 'migrations'): Promise<string> {
+export async function flyway(
+  pg: Postgres,
+  database: string,
+  command: string,
+  location = 'migrations',
+): Promise<string> {
   const { stdout } = await execFileAsync(
     toolPath('flyway'),
     [

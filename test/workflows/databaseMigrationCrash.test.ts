@@ -72,7 +72,12 @@ test('SIGKILL mid-unapply: the next worker finishes the rollback and nothing is 
   workers.start();
   const result = await handle.result();
 
-  expect(result).toMatchObject({ verified: true, changed: true, from: 'shop.0003_order_discount', to: 'shop.0001_initial' });
+  expect(result).toMatchObject({
+    verified: true,
+    changed: true,
+    from: 'shop.0003_order_discount',
+    to: 'shop.0001_initial',
+  });
   expect(await appliedDjango(pg, db)).toEqual(['0001_initial']);
   // One unapply of each migration: a second would have written a second row (or failed).
   expect(await unapplyLog(pg, db)).toEqual(['0003_order_discount', '0002_order_status']);

@@ -201,7 +201,9 @@ describe('django', () => {
     const failure = await failureOf(djangoInput(db, { confirmationTimeoutSeconds: 60 }));
     expect(failure).toMatchObject({ type: 'RollbackFailed', nonRetryable: true });
     expect(failure.message).toContain('the repair was not confirmed within 60s, nothing was changed');
-    expect(failure.message).toContain("DELETE FROM django_migrations WHERE app = 'shop' AND name = '0003_order_discount';");
+    expect(failure.message).toContain(
+      "DELETE FROM django_migrations WHERE app = 'shop' AND name = '0003_order_discount';",
+    );
     expect(await appliedDjango(pg, db)).toHaveLength(3);
   });
 });
@@ -330,7 +332,9 @@ describe('sql', () => {
     await pg.query("INSERT INTO schema_migrations VALUES ('20261120000000')", db);
     const failure = await failureOf(sqlInput(db, 'rollback-20261115.sql', { pin: plan.pin }));
     expect(failure).toMatchObject({ type: 'TargetChanged', nonRetryable: true });
-    expect(failure.message).toContain('is at 20261120000000, not the planned 20261115000000 (plan: 20261115000000 to 20261101000000); plan again');
+    expect(failure.message).toContain(
+      'is at 20261120000000, not the planned 20261115000000 (plan: 20261115000000 to 20261101000000); plan again',
+    );
     expect(await columns(pg, db, 'orders')).toContain('discount_cents');
   });
 

@@ -51,7 +51,8 @@ export function resolveTarget(input: DjangoRollbackInput, migrations: AppMigrati
   const applied = migrations.filter((m) => m.applied).map((m) => m.name);
   const known = migrations.map((m) => m.name).join(', ') || 'none';
   if (input.toMigration === undefined) {
-    if (applied.length === 0) throw nonRetryable('NotFound', `django: app "${input.app}" has no applied migration to roll back`);
+    if (applied.length === 0)
+      throw nonRetryable('NotFound', `django: app "${input.app}" has no applied migration to roll back`);
     return applied.length === 1 ? 'zero' : applied[applied.length - 2]!;
   }
   if (input.toMigration === 'zero') return 'zero';
@@ -85,7 +86,11 @@ export async function unapplyPlan(run: ManageRunner, input: DjangoRollbackInput,
 }
 
 /** The SQL that unapplies each migration (`sqlmigrate --backwards`), for the trial. */
-export async function backwardsSql(run: ManageRunner, input: DjangoRollbackInput, names: string[]): Promise<TrialStep[]> {
+export async function backwardsSql(
+  run: ManageRunner,
+  input: DjangoRollbackInput,
+  names: string[],
+): Promise<TrialStep[]> {
   const steps: TrialStep[] = [];
   for (const name of names) {
     const [app, migration] = name.split('.') as [string, string];

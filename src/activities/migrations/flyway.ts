@@ -35,7 +35,10 @@ export function flywayVersion(applied: FlywayApplied[]): string {
 }
 
 /** The versions to undo, newest first: the newest alone (`flyway undo`), or all above `toVersion`. */
-export function versionsToUndo(input: FlywayRollbackInput, applied: FlywayApplied[]): { target: string; undo: FlywayApplied[] } {
+export function versionsToUndo(
+  input: FlywayRollbackInput,
+  applied: FlywayApplied[],
+): { target: string; undo: FlywayApplied[] } {
   if (applied.length === 0) throw nonRetryable('NotFound', `flyway: ${table(input)} lists no applied version to undo`);
   if (input.toVersion === undefined) {
     return { target: applied[applied.length - 2]?.version ?? 'none', undo: [applied[applied.length - 1]!] };

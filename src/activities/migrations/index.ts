@@ -15,36 +15,14 @@ import type {
   SqlRollbackInput,
 } from '../../domain/schemas/databaseMigrationRollback.js';
 import { nonRetryable } from '../failures.js';
-import { pinMismatch } from '../../domain/schemas/databaseMigrationRollback.js';
+import { pinMismatch, type MigrationPlan } from '../../domain/schemas/databaseMigrationRollback.js';
 import type { KubeClient } from '../kubernetes/client.js';
 import * as django from './django.js';
 import * as flyway from './flyway.js';
 import { manageRunner } from './manage.js';
-import {
-  checkScript,
-  lockDatabase,
-  lockDatabaseInTransaction,
-  trialRollback,
-  where,
-  withClient,
-  type Conflict,
-} from './postgres.js';
+import { checkScript, lockDatabase, lockDatabaseInTransaction, trialRollback, where, withClient } from './postgres.js';
 
-export interface MigrationPlan {
-  framework: DatabaseMigrationRollbackInput['framework'];
-  /** The schema version now: "shop.0003_order_discount", "3", "20261115000000". */
-  current: string;
-  /** The version the rollback leaves. */
-  target: string;
-  /** What is unapplied, in order: Django migrations, Flyway versions, or the SQL file. */
-  unapply: string[];
-  /** Migrations the table lists as applied whose schema is not there (Database Rollback Conflicts). */
-  conflicts: Conflict[];
-  /** The repair of those conflicts, as it would run (in one transaction). */
-  repairSql: string[];
-  trial: 'passed' | 'skipped' | 'nothing to roll back';
-  fileSha256?: string;
-}
+export type { MigrationPlan } from '../../domain/schemas/databaseMigrationRollback.js';
 
 export interface MigrationApplyResult {
   changed: boolean;
@@ -52,7 +30,8 @@ export interface MigrationApplyResult {
 }
 
 // PostgreSQL truncates application_name at 63 bytes.
-const appName = (input: DjangoRollbackInput) => `rollback-orchestrator:django:${input.database}:${input.app}`.slice(0, 63);
+const appName = (input: DjangoRollbackInput) =>
+  `rollback-orchestrator:django:${input.database}:${input.app}`.slice(0, 63);
 
 export function createMigrationActivities(kube: () => KubeClient, env: NodeJS.ProcessEnv = process.env) {
   /** A pinned plan stops before its trial when the schema moved since the dry run. */
@@ -198,7 +177,8 @@ export function createMigrationActivities(kube: () => KubeClient, env: NodeJS.Pr
     confirmed: string[];
   }): Promise<MigrationApplyResult & { statements: string[] }> {
     const { input, confirmed } = args;
-    if (input.framework === 'sql') throw nonRetryable('InvalidInput', 'sql: a plain rollback file has no migration table to repair');
+    if (input.framework === 'sql')
+      throw nonRetryable('InvalidInput', 'sql: a plain rollback file has no migration table to repair');
     const fresh = await planMigrationRollback({ ...input, trial: true });
     const names = fresh.conflicts.map((c) => c.name).filter((n) => confirmed.includes(n));
     const statements =
@@ -206,7 +186,11 @@ export function createMigrationActivities(kube: () => KubeClient, env: NodeJS.Pr
         ? django.djangoRepairSql(fresh.conflicts.filter((c) => names.includes(c.name)))
         : flyway.flywayRepairSql(input, names);
     if (statements.length === 0) {
-      return { changed: false, statements, message: 'migration table already agrees with the schema; nothing to repair' };
+      return {
+        changed: false,
+        statements,
+        message: 'migration table already agrees with the schema; nothing to repair',
+      };
     }
     await withClient(input, env, async (client) => {
       await client.query('BEGIN');
@@ -303,7 +287,10 @@ export function createMigrationActivities(kube: () => KubeClient, env: NodeJS.Pr
       for (const statement of flyway.flywayRepairSql(input, expected.unapply)) await client.query(statement);
       const after = flyway.flywayVersion(await flyway.appliedVersions(client, input));
       if (after !== expected.to) {
-        throw nonRetryable('VerificationFailed', `${what} would be at ${after} after the undo, not ${expected.to}; rolled back`);
+        throw nonRetryable(
+          'VerificationFailed',
+          `${what} would be at ${after} after the undo, not ${expected.to}; rolled back`,
+        );
       }
       return {
         changed: true,
@@ -338,7 +325,10 @@ export function createMigrationActivities(kube: () => KubeClient, env: NodeJS.Pr
           `sql: "${input.file}" leaves ${input.versionTable} at ${after}, not ${expected.to}; the transaction was rolled back`,
         );
       }
-      return { changed: true, message: `sql: ran "${input.file}" in one transaction; ${input.versionTable} ${before} -> ${after}` };
+      return {
+        changed: true,
+        message: `sql: ran "${input.file}" in one transaction; ${input.versionTable} ${before} -> ${after}`,
+      };
     });
   }
 

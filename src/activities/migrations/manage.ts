@@ -31,11 +31,7 @@ export function commandLine(input: DjangoRollbackInput, args: string[]): string 
 }
 
 /** The runner for this input: local (with the input's database as libpq variables) or in a pod. */
-export function manageRunner(
-  input: DjangoRollbackInput,
-  env: NodeJS.ProcessEnv,
-  kube: () => KubeClient,
-): ManageRunner {
+export function manageRunner(input: DjangoRollbackInput, env: NodeJS.ProcessEnv, kube: () => KubeClient): ManageRunner {
   if (input.pod) return podRunner(input, kube);
   return (args, options) => {
     // The project's settings may read libpq's variables; the password goes only to the child.
@@ -77,9 +73,7 @@ function runLocal(
     };
     child.once('error', (error) => {
       done();
-      reject(
-        nonRetryable('NotConfigured', `django: cannot run ${command} in ${cwd}: ${(error as Error).message}`),
-      );
+      reject(nonRetryable('NotConfigured', `django: cannot run ${command} in ${cwd}: ${(error as Error).message}`));
     });
     child.once('close', (code, signal) => {
       done();
@@ -123,20 +117,34 @@ function podRunner(input: DjangoRollbackInput, kube: () => KubeClient): ManageRu
     });
     const beat = setInterval(() => heartbeat({ running: `${command.join(' ')} in pod ${pod.metadata.name}` }), 2000);
     try {
-      const status = await new Promise<{ status?: string; details?: { causes?: { reason?: string; message?: string }[] } }>(
-        (resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`django: exec in ${pod.metadata.name} timed out`)), options.timeoutMs);
-          new Exec(client.kubeConfig())
-            .exec(namespace, pod.metadata.name!, container ?? pod.spec?.containers?.[0]?.name ?? '', command, sink, sink, null, false, (s) => {
+      const status = await new Promise<{
+        status?: string;
+        details?: { causes?: { reason?: string; message?: string }[] };
+      }>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`django: exec in ${pod.metadata.name} timed out`)),
+          options.timeoutMs,
+        );
+        new Exec(client.kubeConfig())
+          .exec(
+            namespace,
+            pod.metadata.name!,
+            container ?? pod.spec?.containers?.[0]?.name ?? '',
+            command,
+            sink,
+            sink,
+            null,
+            false,
+            (s) => {
               clearTimeout(timer);
               resolve(s as never);
-            })
-            .catch((error: unknown) => {
-              clearTimeout(timer);
-              reject(error instanceof Error ? error : new Error(String(error)));
-            });
-        },
-      );
+            },
+          )
+          .catch((error: unknown) => {
+            clearTimeout(timer);
+            reject(error instanceof Error ? error : new Error(String(error)));
+          });
+      });
       const exitCause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
       return { exitCode: status.status === 'Success' ? 0 : Number(exitCause?.message ?? 1), output };
     } finally {

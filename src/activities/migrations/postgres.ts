@@ -3,6 +3,7 @@
 // run of a rollback inside a transaction that is always rolled back.
 import { heartbeat } from '@temporalio/activity';
 import pg from 'pg';
+import type { MigrationConflict } from '../../domain/schemas/databaseMigrationRollback.js';
 import { queryError } from '../database.js';
 import { nonRetryable } from '../failures.js';
 
@@ -97,11 +98,7 @@ export interface TrialStep {
   sql: string;
 }
 
-export interface Conflict {
-  name: string;
-  /** PostgreSQL's own words: `column "discount" of relation "shop_order" does not exist`. */
-  reason: string;
-}
+export type Conflict = MigrationConflict;
 
 /**
  * Runs each step's SQL in one transaction that is always rolled back (a savepoint per step). A
@@ -161,7 +158,9 @@ export function checkScript(text: string, name: string): void {
       `migration: ${name} line ${meta + 1} is a psql meta-command (${lines[meta]!.trim()}); only SQL statements are run`,
     );
   }
-  const control = lines.findIndex((l) => /^\s*(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)\s*(WORK|TRANSACTION)?\s*;/i.test(l));
+  const control = lines.findIndex((l) =>
+    /^\s*(BEGIN|START\s+TRANSACTION|COMMIT|ROLLBACK)\s*(WORK|TRANSACTION)?\s*;/i.test(l),
+  );
   if (control >= 0) {
     throw nonRetryable(
       'InvalidInput',

@@ -60,7 +60,8 @@ export const PROCEDURES = {
   },
   databaseMigrationRollback: {
     schema: databaseMigrationRollbackInput,
-    target: (i: Input) => `${s(i.framework)} ${s(i.database)}@${s(i.host)}${typeof i.app === 'string' ? ` app ${i.app}` : ''}`,
+    target: (i: Input) =>
+      `${s(i.framework)} ${s(i.database)}@${s(i.host)}${typeof i.app === 'string' ? ` app ${i.app}` : ''}`,
   },
 } satisfies Record<string, ProcedureEntry>;
 

@@ -58,7 +58,12 @@ const common = {
   /** How long the repair of a conflict waits for `confirm` before the procedure fails. */
   confirmationTimeoutSeconds: z.number().int().positive().default(900),
   /** Overall limit of one apply. */
-  timeoutSeconds: z.number().int().positive().max(6 * 3600).default(1800),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(6 * 3600)
+    .default(1800),
 };
 
 const podTarget = z
@@ -120,7 +125,8 @@ export const databaseMigrationRollbackInput = z
       ctx.addIssue({
         code: 'custom',
         path: ['workingDirectory'],
-        message: 'give either workingDirectory (run manage.py on the worker) or pod (kubectl exec), not both or neither',
+        message:
+          'give either workingDirectory (run manage.py on the worker) or pod (kubectl exec), not both or neither',
       });
     }
   });
@@ -160,4 +166,27 @@ export function pinMismatch(
     return `has a rollback file that changed since the plan (sha256 ${fileSha256.slice(0, 12)}, planned ${pin.fileSha256.slice(0, 12)}); plan again`;
   }
   return undefined;
+}
+
+/** A migration the table lists as applied whose schema is not there (Database Rollback Conflicts). */
+export interface MigrationConflict {
+  name: string;
+  /** PostgreSQL's own words: `column "discount" of relation "shop_order" does not exist`. */
+  reason: string;
+}
+
+/** What planMigrationRollback reads: the version now, the destination, and what is unapplied. */
+export interface MigrationPlan {
+  framework: DatabaseMigrationRollbackInput['framework'];
+  /** The schema version now: "shop.0003_order_discount", "3", "20261115000000". */
+  current: string;
+  /** The version the rollback leaves. */
+  target: string;
+  /** What is unapplied, in order: Django migrations, Flyway versions, or the SQL file. */
+  unapply: string[];
+  conflicts: MigrationConflict[];
+  /** The repair of those conflicts, as it would run (in one transaction). */
+  repairSql: string[];
+  trial: 'passed' | 'skipped' | 'nothing to roll back';
+  fileSha256?: string;
 }
