@@ -2,6 +2,7 @@
 // 5 minutes and the incident ends at its overall limit. It once stalled the time-skipping server
 // (a second timer due at the limit was cancelled in the task where the limit fired: sdk-java#2606,
 // now avoided in src/workflows/incident/sla.ts); on its own server here, so a stall shows alone.
+import { orStallReport } from '../support/stall.js';
 import type { IncidentResult } from '../../src/workflows/incident/types.js';
 import { aliasVersion } from '../support/aws.js';
 import { entries, p1Input, useIncidentHarness, waitForPhase, type IncidentHarness } from '../support/incident.js';
@@ -23,7 +24,7 @@ test('an unanswered "escalate" confirmation is paged every 5 minutes, and the in
     pages(fn, 'escalation').filter((m) => m.text.includes('no confirm or reject within 5 minutes'));
   // Waiting for the result lets the server skip time in one go to the one-hour limit; the pages'
   // times in the timeline then show the 5-minute rhythm (no test sleeps racing the timers).
-  const result: IncidentResult = await handle.result();
+  const result: IncidentResult = await orStallReport(handle.result(), handle);
   expect(result).toMatchObject({ outcome: 'expired' });
   expect(await aliasVersion(h.moto, fn)).toBe('3');
   expect(pages(fn, 'escalation').at(-1)!.text).toContain("no decision within the incident's limit of 1 hours");

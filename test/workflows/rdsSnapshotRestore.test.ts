@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { RestoreResult, RestoreStatus } from '../../src/domain/restoreProgress.js';
 import { runHistoryLengths } from '../../src/temporal/histories.js';
 import { startRestoreTestbed, type RestoreTestbed } from '../support/restoreTestbed.js';
+import { orStallReport } from '../support/stall.js';
 
 let t: RestoreTestbed;
 let n = 0;
@@ -238,11 +239,11 @@ test('a 60-minute restore is tracked to the end with every run of its history un
   // Temporal's clock and the launcher's move together, five minutes at a time.
   let midway: RestoreStatus | undefined;
   for (let minute = 5; minute <= 65; minute += 5) {
-    await t.env.sleep('5 minutes');
+    await orStallReport(t.env.sleep('5 minutes'), handle, 30_000);
     await t.moto.advance(300);
     if (minute === 30) midway = await handle.query<RestoreStatus>('status');
   }
-  const result = (await handle.result()) as RestoreResult;
+  const result = (await orStallReport(handle.result(), handle, 30_000)) as RestoreResult;
   expect(midway).toMatchObject({ phase: 'waiting', instance: { instanceId: 'orders-restored', status: 'creating' } });
   expect(midway!.instance!.elapsedSeconds).toBeGreaterThanOrEqual(25 * 60);
   expect(midway!.run).toBeGreaterThan(1);
