@@ -153,7 +153,17 @@ start() { # name binary args...
   # setsid: the daemons outlive the shell or jest worker that ran up.sh; down.sh stops them.
   # 8>&-: the daemons must not inherit (and so hold forever) the up/down lock.
   setsid "$@" >>"$LOGS/$name.log" 2>&1 < /dev/null 8>&- &
-  echo $! > "$PIDS/$name.pid"
+  local pid=$!
+  echo "$pid" > "$PIDS/$name.pid"
+  # pid_alive recognises our daemons by their command line, which is the forked shell's (then
+  # setsid's) until the exec happens: on a busy machine that can take longer than the first
+  # health probe, which then took a starting kube-apiserver for a dead one. Wait for the exec.
+  local t0=$SECONDS cmd
+  while kill -0 "$pid" 2>/dev/null && (( SECONDS - t0 < 10 )); do
+    cmd="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null || true)"
+    [[ "$cmd" == "$1 "* || "$cmd" == "$1" ]] && return 0
+    sleep 0.05
+  done
 }
 
 wait_for() { # description timeout-seconds command...
