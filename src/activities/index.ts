@@ -39,7 +39,7 @@ export function createActivities(config: AppConfig) {
     ...createNotifyActivities({ channels: config.channels }),
     ...createHttpActivities(),
     ...createTemporalActivities(),
-    ...createCheckActivities({ cloudwatch, route53, kube }),
+    ...createCheckActivities({ cloudwatch, route53, kube, terraform: config.terraform }),
     ...createTerraformActivities(config.terraform),
   };
 }

@@ -56,11 +56,27 @@ function builtTool(name: string): string {
   return name;
 }
 
-interface RunResult {
+/** The Terraform binary: the configured one (TERRAFORM_BIN), else the OpenTofu `npm run tools` built. */
+export function terraformBinary(bin?: string): string {
+  return bin ?? builtTool('tofu');
+}
+
+/** The environment every Terraform command runs with (beside the worker's own). */
+export function terraformEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
+  // A TF_CLI_CONFIG_FILE naming no file makes Terraform print a warning into `show -json`.
+  const cliConfig = process.env.TF_CLI_CONFIG_FILE;
+  if (cliConfig && !existsSync(cliConfig)) env.TF_CLI_CONFIG_FILE = '';
+  return env;
+}
+
+export interface RunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** True when `timeoutMs` ran out and the command was stopped (SIGTERM, then SIGKILL after 5 s). */
+  timedOut?: boolean;
 }
 
 function heartbeat(details?: unknown): void {
@@ -71,17 +87,41 @@ function heartbeat(details?: unknown): void {
   }
 }
 
-/** Runs a command to its end, heartbeating every 5 s so a long plan is not taken for a dead worker. */
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+/**
+ * Runs a command to its end (or until `timeoutMs`, when given), heartbeating every 5 s so a long
+ * plan is not taken for a dead worker.
+ */
+export function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+  options: { timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const beat = setInterval(() => heartbeat(), 5000);
-    child.once('error', (error) => {
+    let kill: NodeJS.Timeout | undefined;
+    const limit =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+            kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+          }, options.timeoutMs);
+    const stop = () => {
       clearInterval(beat);
+      clearTimeout(limit);
+      clearTimeout(kill);
+    };
+    child.once('error', (error) => {
+      stop();
       reject(
         (error as NodeJS.ErrnoException).code === 'ENOENT'
           ? nonRetryable(
@@ -92,8 +132,8 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
       );
     });
     child.once('close', (code, signal) => {
-      clearInterval(beat);
-      resolve({ code, signal, stdout, stderr });
+      stop();
+      resolve({ code, signal, stdout, stderr, ...(timedOut ? { timedOut } : {}) });
     });
   });
 }
@@ -209,15 +249,12 @@ function targetOf(input: TargetInput): TerraformTarget {
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
 export function createTerraformActivities(settings: TerraformSettings = {}) {
-  const terraformBin = settings.bin ?? builtTool('tofu');
+  const terraformBin = terraformBinary(settings.bin);
   const atmosBin = settings.atmosBin ?? builtTool('atmos');
 
   function commandFor(target: TerraformTarget, operation: TerraformOperation) {
     const line = terraformCommand(target, operation);
-    const env: NodeJS.ProcessEnv = { TF_IN_AUTOMATION: '1', TF_INPUT: '0' };
-    // A TF_CLI_CONFIG_FILE naming no file makes Terraform print a warning into `show -json`.
-    const cliConfig = process.env.TF_CLI_CONFIG_FILE;
-    if (cliConfig && !existsSync(cliConfig)) env.TF_CLI_CONFIG_FILE = '';
+    const env = terraformEnv();
     if (line.tool === 'atmos') {
       // atmos runs our Terraform binary, and does not look for its own newer release.
       env.ATMOS_COMPONENTS_TERRAFORM_COMMAND = terraformBin;

@@ -19,7 +19,15 @@ export interface CommandLine {
 
 export type TerraformOperation =
   | { op: 'init' }
-  | { op: 'plan'; out?: string; detailedExitcode?: boolean; lockTimeoutSeconds: number; lock?: boolean }
+  | {
+      op: 'plan';
+      out?: string;
+      detailedExitcode?: boolean;
+      lockTimeoutSeconds: number;
+      lock?: boolean;
+      /** `-var-file=<f>` each, in order (relative to the working directory). */
+      varFiles?: string[];
+    }
   | { op: 'show-plan'; planFile: string }
   | { op: 'apply-plan'; planFile: string; lockTimeoutSeconds: number }
   | { op: 'state-pull' }
@@ -47,6 +55,7 @@ export function terraformCommand(target: TerraformTarget, operation: TerraformOp
       args = [...common, `-lock-timeout=${operation.lockTimeoutSeconds}s`];
       if (operation.lock === false) args.push('-lock=false');
       if (operation.detailedExitcode) args.push('-detailed-exitcode');
+      for (const file of operation.varFiles ?? []) args.push(`-var-file=${file}`);
       if (operation.out) args.push(`-out=${operation.out}`);
       break;
     case 'show-plan':
@@ -196,6 +205,23 @@ export function jsonFromOutput(stdout: string): unknown {
   return JSON.parse(stdout.slice(start, end + 1));
 }
 
+/**
+ * What `plan -no-color` printed about its changes: the summary line ("Plan: 1 to add, 0 to
+ * change, 0 to destroy.") and each resource it would change with Terraform's words for how
+ * ("terraform_data.a will be updated in-place"). Drift notes ("has changed", "has been deleted")
+ * are not planned changes and are left out.
+ */
+export function planTextChanges(stdout: string): { summary?: string; changes: string[] } {
+  const summary = /^Plan: .*$/m.exec(stdout)?.[0].trim();
+  const changes: string[] = [];
+  // The address may hold quoted keys with spaces: module.x["a b"].terraform_data.y[0].
+  for (const m of stdout.matchAll(/^[ \t]*# ((?:[^\s[]|\[[^\]\n]*\])+) ([^\n]*\b(?:will|must) be [^\n]*?)[ \t]*$/gm)) {
+    const line = `${m[1]} ${m[2]}`;
+    if (!changes.includes(line)) changes.push(line);
+  }
+  return { summary, changes };
+}
+
 // ---- Terraform's words ----------------------------------------------------------------------
 
 /** `apply` of a saved plan whose state moved on (already applied, or changed by someone else). */
@@ -218,6 +244,12 @@ export function terraformError(output: string, maxChars = 1500): string {
   const from = lines.findIndex((l) => l.startsWith('Error'));
   const text = (from >= 0 ? lines.slice(from) : lines.slice(-15)).join('\n');
   return text.length > maxChars ? `${text.slice(0, maxChars)}...` : text;
+}
+
+/** The first line of Terraform's first error ("Error: Unclosed configuration block"), else its last words. */
+export function firstErrorLine(output: string): string {
+  const text = terraformError(output);
+  return text.split('\n').find((l) => l.startsWith('Error')) ?? text.split('\n').pop() ?? '';
 }
 
 // ---- state files ----------------------------------------------------------------------------

@@ -432,10 +432,11 @@ describe('dnsRecord', () => {
 });
 
 describe('terraformPlanClean', () => {
-  test('is registered but reads unreadable until the terraform binary exists: never passed', async () => {
+  // Pass, fail and the other unreadable cases with real OpenTofu: test/terraform/planCleanCheck.test.ts.
+  test('a working directory that does not exist is unreadable: never passed', async () => {
     const r = await runCheck({ check: 'terraformPlanClean', workingDirectory: 'infra/app' });
-    expect(r).toMatchObject({ status: 'unreadable', passed: false });
-    expect(r.detail).toContain('not available until the terraform binary exists');
+    expect(r).toMatchObject({ status: 'unreadable', passed: false, observed: 'no working directory' });
+    expect(r.detail).toBe(`${path.resolve('infra/app')} does not exist or is not a directory`);
   });
 });
 

@@ -3,7 +3,9 @@
 import {
   canonicalPlan,
   diffStates,
+  firstErrorLine,
   jsonFromOutput,
+  planTextChanges,
   restoredState,
   summarizePlan,
   terraformCommand,
@@ -136,6 +138,50 @@ test("Terraform's words: the error block, without box drawing or colours; JSON a
   const out = '\u001b[31m╷\u001b[0m\n│ Error: Error acquiring the state lock\n│ \n│ Lock Info:\n│   ID: 1\n╵\n';
   expect(terraformError(out)).toBe('Error: Error acquiring the state lock\nLock Info:\nID: 1');
   expect(jsonFromOutput('Initializing...\n{"a":1}\n')).toEqual({ a: 1 });
+});
+
+test("the plan-clean check's words: var files in order, the summary and planned changes, the first error line", () => {
+  expect(
+    terraformCommand(plain, {
+      op: 'plan',
+      detailedExitcode: true,
+      lock: false,
+      lockTimeoutSeconds: 0,
+      varFiles: ['a.tfvars', 'b.tfvars'],
+    }).args,
+  ).toEqual([
+    'plan',
+    '-input=false',
+    '-no-color',
+    '-lock-timeout=0s',
+    '-lock=false',
+    '-detailed-exitcode',
+    '-var-file=a.tfvars',
+    '-var-file=b.tfvars',
+  ]);
+  const text = [
+    'Note: Objects have changed outside of OpenTofu',
+    '  # terraform_data.d has been deleted',
+    'OpenTofu will perform the following actions:',
+    '  # terraform_data.a will be updated in-place',
+    '  # module.m["a b"].terraform_data.y[0] must be replaced',
+    '  # terraform_data.t is tainted, so must be replaced',
+    '  # terraform_data.d will be created',
+    'Plan: 3 to add, 1 to change, 2 to destroy.',
+  ].join('\n');
+  expect(planTextChanges(text)).toEqual({
+    summary: 'Plan: 3 to add, 1 to change, 2 to destroy.',
+    changes: [
+      'terraform_data.a will be updated in-place',
+      'module.m["a b"].terraform_data.y[0] must be replaced',
+      'terraform_data.t is tainted, so must be replaced',
+      'terraform_data.d will be created',
+    ],
+  });
+  expect(planTextChanges('Changes to Outputs:\n  + x = 1\n')).toEqual({ summary: undefined, changes: [] });
+  expect(firstErrorLine('╷\n│ Error: Unclosed configuration block\n│\n│   on main.tf line 1:\n╵\n')).toBe(
+    'Error: Unclosed configuration block',
+  );
 });
 
 test('inputs are checked field by field', () => {

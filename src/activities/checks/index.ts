@@ -17,7 +17,7 @@ import { errorRateFromHealthUrl, httpHealth, latencyFromRequests } from './http.
 import { createKubernetesChecks } from './kubernetes.js';
 import { errorRateFromPrometheus, latencyFromPrometheus } from './prometheus.js';
 import { createRoute53Checks } from './route53.js';
-import { terraformPlanClean } from './terraform.js';
+import { createTerraformChecks } from './terraform.js';
 
 /** The one interface every check implements: one reading of its spec. */
 export type CheckProvider<N extends CheckName> = (spec: CheckOf<N>) => Promise<CheckResult>;
@@ -28,6 +28,8 @@ export interface CheckDependencies {
   route53: Route53Client;
   kube: () => KubeClient;
   env?: NodeJS.ProcessEnv;
+  /** config.terraform: the Terraform binary (TERRAFORM_BIN), else the OpenTofu `npm run tools` built. */
+  terraform?: { bin?: string };
 }
 
 export function checkRegistry(deps: CheckDependencies): CheckRegistry {
@@ -35,6 +37,7 @@ export function checkRegistry(deps: CheckDependencies): CheckRegistry {
   const kubernetes = createKubernetesChecks(deps.kube);
   const database = createDatabaseChecks(deps.env);
   const route53 = createRoute53Checks(deps.route53);
+  const terraform = createTerraformChecks(deps.terraform);
   return {
     httpHealth,
     errorRate: (spec) =>
@@ -53,7 +56,7 @@ export function checkRegistry(deps: CheckDependencies): CheckRegistry {
     databaseIntegrity: (spec) => database.databaseIntegrity(spec),
     replicationLag: (spec) => cloudwatch.replicationLag(spec),
     dnsRecord: (spec) => route53.dnsRecord(spec),
-    terraformPlanClean,
+    terraformPlanClean: (spec) => terraform.terraformPlanClean(spec),
   };
 }
 

@@ -21,6 +21,23 @@ const checks = proxyActivities<Activities>({
   },
 });
 
+/**
+ * A `terraformPlanClean` reading runs a whole `plan`, which may take longer than two minutes: the
+ * activity stops the plan at the check's own `timeoutSeconds`, so its reading gets that long
+ * and a minute more (for `init` and the worker's own work).
+ */
+function readingActivities(spec: CheckSpec) {
+  if (spec.check !== 'terraformPlanClean') return checks;
+  return proxyActivities<Activities>({
+    startToCloseTimeout: `${Math.ceil(spec.timeoutSeconds) + 60} seconds`,
+    retry: {
+      initialInterval: '1 second',
+      maximumAttempts: 2,
+      nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
+    },
+  });
+}
+
 export interface VerificationReport {
   verdict: Verdict;
   /** One line for people: "healthy: 3 of 3 checks passed". */
@@ -44,7 +61,7 @@ export async function runCheck(spec: CheckSpec): Promise<CheckResult> {
   for (;;) {
     let r: CheckResult;
     try {
-      r = await checks.runVerificationCheck(spec);
+      r = await readingActivities(spec).runVerificationCheck(spec);
     } catch (error) {
       const message = failureMessage(error);
       r = {
