@@ -36,6 +36,7 @@ import { FailedError, UsageError } from './errors.js';
 import { follow, type Observation } from './follow.js';
 import {
   isIncidentStatus,
+  isProcedureStatus,
   renderStatus,
   renderTable,
   renderTimeline,
@@ -234,7 +235,10 @@ async function outcomeOf(handle: WorkflowHandle): Promise<{ result?: unknown; er
  */
 async function queryStatus(handle: WorkflowHandle, described: WorkflowExecutionDescription): Promise<ShownStatus> {
   try {
-    return await handle.query<AnyStatus>(statusQuery.name);
+    const s = await handle.query<AnyStatus>(statusQuery.name);
+    // A closed procedure also shows its outcome: a dry run's plan and `pin` live in its result,
+    // and the apply needs that pin.
+    return isClosed(described) && isProcedureStatus(s) ? { ...s, ...(await outcomeOf(handle)) } : s;
   } catch (error) {
     // A closed run may not answer (no worker, or it closed before its first task): show its outcome.
     if (!(error instanceof QueryNotRegisteredError) && !isClosed(described)) throw error;

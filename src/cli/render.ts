@@ -6,7 +6,10 @@ import type { RestoreStatus } from '../domain/restoreProgress.js';
 import type { IncidentStatus, ProcedureRun } from '../workflows/incident/types.js';
 import type { ProcedureStatus } from '../workflows/support/progress.js';
 
-export type AnyStatus = IncidentStatus | RestoreStatus | ProcedureStatus;
+/** A procedure's `status` query; once the run closed, with its result or failure. */
+export type ShownProcedureStatus = ProcedureStatus & { result?: unknown; error?: string };
+
+export type AnyStatus = IncidentStatus | RestoreStatus | ShownProcedureStatus;
 
 /** What is shown of a workflow without a `status` query: its execution status and outcome. */
 export interface BasicStatus {
@@ -34,6 +37,17 @@ export function isIncidentStatus(status: unknown): status is IncidentStatus {
 
 export function isRestoreStatus(status: unknown): status is RestoreStatus {
   return typeof status === 'object' && status !== null && 'maxWaitSeconds' in status && 'phase' in status;
+}
+
+export function isProcedureStatus(status: unknown): status is ShownProcedureStatus {
+  return (
+    typeof status === 'object' &&
+    status !== null &&
+    'step' in status &&
+    'completed' in status &&
+    !isIncidentStatus(status) &&
+    !isRestoreStatus(status)
+  );
 }
 
 /** Time to the incident's deadline from now (queries do not advance the workflow's clock). */
@@ -107,10 +121,15 @@ export function renderRestoreStatus(status: RestoreStatus): string {
   return lines.join('\n');
 }
 
-export function renderProcedureStatus(status: ProcedureStatus): string {
+export function renderProcedureStatus(status: ShownProcedureStatus): string {
   const lines = [`${status.workflowType}: ${status.step}${status.detail ? ` (${status.detail})` : ''}`];
   if (status.awaitingConfirmation) lines.push(`awaiting confirmation: ${status.awaitingConfirmation}`);
   for (const c of status.completed) lines.push(`  done ${c.at} ${c.step}${c.detail ? `: ${c.detail}` : ''}`);
+  const message = (status.result as { message?: unknown } | undefined)?.message;
+  if (typeof message === 'string') lines.push(`result: ${message}`);
+  const pin = (status.result as { pin?: unknown } | undefined)?.pin;
+  if (pin !== undefined) lines.push(`pin:    ${JSON.stringify(pin)}`);
+  if (status.error) lines.push(`error:  ${status.error}`);
   return lines.join('\n');
 }
 

@@ -1,7 +1,14 @@
 // rollbackctl's text: the incident status, the one-line progress of watch (an RDS restore's
 // progress line as npm run restore:watch prints it), the list query and table.
 import { listQuery } from '../../src/cli/commands.js';
-import { renderIncidentStatus, renderTable, statusLine, timeLeft } from '../../src/cli/render.js';
+import {
+  isProcedureStatus,
+  renderIncidentStatus,
+  renderStatus,
+  renderTable,
+  statusLine,
+  timeLeft,
+} from '../../src/cli/render.js';
 import type { RestoreStatus } from '../../src/domain/restoreProgress.js';
 import type { IncidentStatus } from '../../src/workflows/incident/types.js';
 
@@ -65,6 +72,27 @@ test('a waiting RDS restore is one progress line, as restore:watch prints it', (
   expect(statusLine({ ...restore, phase: 'switching', step: 'switching DATABASE_HOST' })).toBe(
     '[switching] switching DATABASE_HOST',
   );
+});
+
+test("a closed procedure's status shows its result message and pin, or its failure", () => {
+  const base = {
+    workflowType: 'helmReleaseRollback',
+    step: 'history',
+    detail: 'helm history web -n shop',
+    completed: [],
+  };
+  expect(isProcedureStatus(base)).toBe(true);
+  expect(isProcedureStatus(incident())).toBe(false);
+  const dry = {
+    ...base,
+    result: { message: 'dry run: would run helm rollback web 2', pin: { currentRevision: 3, toRevision: 2 } },
+  };
+  expect(renderStatus(dry).split('\n')).toEqual([
+    'helmReleaseRollback: history (helm history web -n shop)',
+    'result: dry run: would run helm rollback web 2',
+    'pin:    {"currentRevision":3,"toRevision":2}',
+  ]);
+  expect(renderStatus({ ...base, error: 'helm: release: not found' })).toContain('\nerror:  helm: release: not found');
 });
 
 test('list filters become a visibility query on the search attributes, quoted', () => {
