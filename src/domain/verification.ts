@@ -48,6 +48,14 @@ export interface CheckResult {
 
 export type Verdict = 'healthy' | 'unhealthy' | 'not-verified';
 
+/** One run of the verification suite: the verdict, one line for people, and every check's result. */
+export interface VerificationReport {
+  verdict: Verdict;
+  /** One line for people: "healthy: 3 of 3 checks passed". */
+  message: string;
+  results: CheckResult[];
+}
+
 /**
  * Healthy only when every check passed; unhealthy when any check failed on a reading; otherwise
  * (some source unreadable, or no checks at all) not verified.

@@ -2,7 +2,7 @@
 // Plan, pin, apply and the rollback guard (src/domain/procedures/contract.ts): the dry run pins
 // the alias's version and the destination; the apply moves only from the pinned version, never
 // onto a version the alias was rolled back from (a function tag), and marks the one it leaves.
-import { executeChild, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { LastRollback, ProcedureResult } from '../domain/procedures/contract.js';
 import { previousUnmarkedVersion } from '../domain/lambdaVersions.js';
@@ -10,7 +10,8 @@ import { lambdaAliasRollbackInput, type LambdaAliasRollbackInput } from '../doma
 import { cloudApiCall } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
-import { verifyRollback, type VerifyRollbackResult } from './verifyRollback.js';
+import { verifyAfter } from './support/verifyAfter.js';
+import type { VerifyRollbackResult } from './verifyRollback.js';
 
 const lambda = proxyActivities<Activities>(cloudApiCall);
 
@@ -85,22 +86,21 @@ async function rollBackAlias(rawInput: unknown): Promise<LambdaAliasRollbackResu
       `lambda: alias "${input.alias}" of "${input.functionName}" points at version ${after.functionVersion}, expected ${toVersion}`,
     );
   }
-  // 5. The service itself: the verification suite's checks the input gave, if any.
-  let verification: VerifyRollbackResult | undefined;
-  if (input.verify && input.verify.length > 0) {
-    verification = await executeChild(verifyRollback, {
-      workflowId: `${workflowInfo().workflowId}-verify`,
-      args: [{ checks: input.verify, reason: `after moving ${input.functionName}:${input.alias} to ${toVersion}` }],
-    });
-  }
+  // 5. The service itself: the verification suite's checks the input gave, if any (none natural:
+  //    step 4 read the alias back).
+  const { verification, healthy, suffix } = await verifyAfter(
+    [],
+    input.verify,
+    `after moving ${input.functionName}:${input.alias} to ${toVersion}`,
+  );
   return {
     ...plan,
     ...lastRollbackOf(newMark),
     dryRun: false,
     changed: update.changed,
     // Verified: the alias reads back as planned and, with checks, the service is healthy.
-    verified: verification === undefined || verification.verdict === 'healthy',
-    message: verification ? `${update.message}; verification ${verification.message}` : update.message,
+    verified: healthy,
+    message: `${update.message}${suffix}`,
     ...(verification ? { verification } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dryRun, procedureControls, requestContext, resourceName } from './common.js';
-import { checkList } from './verifyRollback.js';
+import { procedureVerify } from './verifyRollback.js';
 
 /** A version as a string; numbers are accepted because people type `toVersion: 2`. */
 const version = (pattern: RegExp, message: string) =>
@@ -29,11 +29,8 @@ export const lambdaAliasRollbackInput = z
     ...requestContext,
     ...procedureControls,
     pin: lambdaAliasPin.optional(),
-    /**
-     * Checks of the verification suite (docs/verification.md) run after the alias moved, as a
-     * verifyRollback child (e.g. the function's errorRate from CloudWatch, its alarms).
-     */
-    verify: checkList.optional(),
+    /** Run after the alias moved (e.g. the function's errorRate from CloudWatch, its alarms). */
+    ...procedureVerify,
   })
   .strict()
   .superRefine((input, ctx) => {

@@ -273,6 +273,15 @@ const CHECK_SCHEMAS: Record<CheckName, z.ZodTypeAny> = {
 
 export const checkList = z.array(checkInput);
 
+/**
+ * The field every procedure takes: checks run after the change, besides the procedure's natural
+ * ones (docs/verification.md, "Where it runs"), as one verifyRollback child.
+ */
+export const procedureVerify = {
+  /** Checks of the verification suite to run after the change (e.g. an errorRate, the alarms). */
+  verify: checkList.optional(),
+};
+
 export const verifyRollbackInput = z
   .object({
     checks: checkList.min(1, 'must list at least one check'),

@@ -6,7 +6,9 @@ import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@te
 import type { Activities } from '../../activities/index.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../activities/failures.js';
 import type { CheckSpec } from '../../domain/schemas/verifyRollback.js';
-import { verdictOf, type CheckResult, type Verdict } from '../../domain/verification.js';
+import { verdictOf, type CheckResult, type VerificationReport } from '../../domain/verification.js';
+
+export type { VerificationReport };
 
 /**
  * One reading: a few quick tries (the check's own loop is the real retry). A latency reading of
@@ -36,13 +38,6 @@ function readingActivities(spec: CheckSpec) {
       nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
     },
   });
-}
-
-export interface VerificationReport {
-  verdict: Verdict;
-  /** One line for people: "healthy: 3 of 3 checks passed". */
-  message: string;
-  results: CheckResult[];
 }
 
 function failureMessage(error: unknown): string {
