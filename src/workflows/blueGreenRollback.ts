@@ -3,6 +3,7 @@
 // Service selector; an apply given the pin refuses a selector that moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { blueGreenPin, blueGreenRollbackInput, type BlueGreenPin } from '../domain/schemas/kubernetes.js';
 import { stableJson } from '../domain/textDiff.js';
@@ -11,6 +12,7 @@ import { cloudApiCall, longWait } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 const k8s = proxyActivities<Activities>(cloudApiCall);
 
@@ -19,7 +21,8 @@ export interface BlueGreenRollbackResult extends ProcedureResult {
   service: string;
   blueReplicas: { from: number; to: number };
   selector: { from: Record<string, string>; to: Record<string, string> };
-  verification?: Verification;
+  /** Blue's rollout and pods as the procedure saw them settle, before traffic moved. */
+  settled?: Verification;
   endpoints?: string[];
   pin?: BlueGreenPin;
 }
@@ -79,11 +82,11 @@ async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackRes
   // 1. Scale up blue if scaled down, and wait until it is ready (before any traffic moves).
   progress.step('scale blue', `to ${replicas}`);
   const scaled = await k8s.scaleDeployment({ ...blue, replicas });
-  const verification = await waitAndVerify(blue, input, progress);
-  if (!verification.passed) {
+  const settled = await waitAndVerify(blue, input, progress);
+  if (!settled.passed) {
     throw procedureFailure(
       'RollbackFailed',
-      `kubernetes: blue deployment "${input.blueDeployment}" is not ready (${verification.problem}); traffic was not switched`,
+      `kubernetes: blue deployment "${input.blueDeployment}" is not ready (${settled.problem}); traffic was not switched`,
     );
   }
 
@@ -104,14 +107,24 @@ async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackRes
     labels: input.blueSelector,
     count: replicas,
   });
+
+  // 4. The verification suite: blue's pods, and the input's checks.
+  const changed = scaled.changed || switched.changed;
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed,
+    natural: podStatusChecks([blue]),
+    given: input.verify,
+    reason: `after switching service/${input.service} in "${namespace}" back to blue`,
+  });
   return {
     ...plan,
     dryRun: false,
-    changed: scaled.changed || switched.changed,
-    // Reached only when blue settled and the Service's endpoints are exactly the blue pods.
-    verified: true,
-    verification,
+    changed,
+    // Blue settled and the Service's endpoints are exactly the blue pods; with checks, healthy.
+    verified: healthy,
+    settled,
+    ...(verification ? { verification } : {}),
     endpoints: endpoints.ready.map((e) => e.pod),
-    message: `service ${input.service} sends traffic to ${endpoints.ready.length} ${JSON.stringify(input.blueSelector)} pods`,
+    message: `service ${input.service} sends traffic to ${endpoints.ready.length} ${JSON.stringify(input.blueSelector)} pods${suffix}`,
   };
 }

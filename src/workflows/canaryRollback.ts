@@ -10,6 +10,7 @@ import { cloudApiCall } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 const k8s = proxyActivities<Activities>(cloudApiCall);
 
@@ -88,17 +89,28 @@ async function removeCanary(rawInput: unknown): Promise<CanaryRollbackResult> {
       `kubernetes: traffic is not all on "${input.stableService}" after the canary rollback: ${JSON.stringify(routing.ingresses)}`,
     );
   }
+
+  // 4. The input's checks. None natural: no Deployment was rolled or restarted (the canary's is
+  //    gone, and the input names the stable Service, not its Deployment).
+  const changed = removed.changed || deleted.deleted;
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed,
+    natural: [],
+    given: input.verify,
+    reason: `after removing canary "${input.canaryService}" from ingress/${input.ingress} in "${namespace}"`,
+  });
   return {
     namespace,
     dryRun: false,
-    changed: removed.changed || deleted.deleted,
-    // Reached only when no Ingress routes to the canary and one routes to stable.
-    verified: true,
+    changed,
+    // No Ingress routes to the canary and one routes to stable; with checks, healthy.
+    verified: healthy,
+    ...(verification ? { verification } : {}),
     from,
     to,
     routing: removed.action,
     canaryDeploymentDeleted: deleted.deleted,
     ingresses: routing.ingresses,
-    message: `all ingress traffic in "${namespace}" goes to "${input.stableService}"`,
+    message: `all ingress traffic in "${namespace}" goes to "${input.stableService}"${suffix}`,
   };
 }

@@ -3,6 +3,7 @@
 // since (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { configMapPin, configMapRollbackInput, type ConfigMapPin } from '../domain/schemas/kubernetes.js';
 import { stableJson } from '../domain/textDiff.js';
@@ -11,6 +12,7 @@ import { cloudApiCall } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 const k8s = proxyActivities<Activities>(cloudApiCall);
 
@@ -92,13 +94,23 @@ async function restoreConfigMap(rawInput: unknown): Promise<ConfigMapRollbackRes
 
   // 3. Restart the pods to pick up the configuration, and wait for them (fails unless they settle).
   const restarted = await restartAndVerify(namespace, users, input, progress);
+
+  // 4. The verification suite: the restarted Deployments' pods, and the input's checks.
+  const changed = applied.changed || restarted.length > 0;
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed,
+    natural: podStatusChecks(restarted.map(({ deployment }) => ({ namespace, deployment }))),
+    given: input.verify,
+    reason: `after restoring configmap "${configMap}" in "${namespace}"`,
+  });
   return {
     ...base,
     dryRun: false,
-    changed: applied.changed || restarted.length > 0,
+    changed,
     dataChanged: applied.changed,
-    verified: true,
+    verified: healthy,
+    ...(verification ? { verification } : {}),
     restarted: restarted.map(({ deployment, restartedAt }) => ({ deployment, restartedAt })),
-    message: `configmap "${configMap}" restored (${applied.keysChanged.length} keys changed); restarted ${restarted.length} deployments`,
+    message: `configmap "${configMap}" restored (${applied.keysChanged.length} keys changed); restarted ${restarted.length} deployments${suffix}`,
   };
 }

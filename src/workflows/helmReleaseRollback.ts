@@ -19,6 +19,7 @@ import {
   type HelmRollbackMark,
   type HelmTargetChoice,
 } from '../domain/helm/history.js';
+import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { LastRollback, ProcedureResult } from '../domain/procedures/contract.js';
 import {
   helmReleasePin,
@@ -32,6 +33,7 @@ import { confirmationGate } from './support/confirmation.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 const helm = proxyActivities<Activities>(cloudApiCall);
 
@@ -147,14 +149,23 @@ async function rollBackRelease(rawInput: unknown): Promise<HelmReleaseRollbackRe
       );
     }
   }
+
+  // 5. The verification suite: the pods of the Deployments checked above, and the input's checks.
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed: true,
+    natural: podStatusChecks(status.deployments),
+    given: input.verify,
+    reason: `after helm rollback ${input.release} ${target.revision} -n ${input.namespace}`,
+  });
   progress.step('done', rollback.message);
   return {
     ...planned,
     lastRollback: lastHelmRollbackOf([...marks, ...(marked.mark ? [marked.mark] : [])]),
     dryRun: false,
     changed: true,
-    verified: true,
-    message: rollback.message,
+    verified: healthy,
+    ...(verification ? { verification } : {}),
+    message: `${rollback.message}${suffix}`,
     newRevision: rollback.revision,
     deployments,
     history: await helm.helmHistory(ref),

@@ -6,6 +6,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { describeRevision, markedTargetMessage } from '../domain/kubernetes/rollbackMark.js';
+import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { RevisionEntry } from '../domain/kubernetes/rollout.js';
 import type { LastRollback, ProcedureResult } from '../domain/procedures/contract.js';
 import { deploymentPin, kubernetesDeploymentRollbackInput, type DeploymentPin } from '../domain/schemas/kubernetes.js';
@@ -16,6 +17,7 @@ import { confirmationGate } from './support/confirmation.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 const k8s = proxyActivities<Activities>(cloudApiCall);
 type UndoPlan = Awaited<ReturnType<Activities['planRolloutUndo']>>;
@@ -28,7 +30,8 @@ export interface KubernetesDeploymentRollbackResult extends ProcedureResult {
   /** The revision number the restored template has now (the controller renumbers it). */
   newRevision?: number;
   diff: string;
-  verification?: Verification;
+  /** The rollout and pods as the procedure itself saw them settle (before the suite's checks). */
+  settled?: Verification;
   fallbacks: RungResult[];
   history: RevisionEntry[];
   pin?: DeploymentPin;
@@ -115,9 +118,9 @@ async function rollBackDeployment(rawInput: unknown): Promise<KubernetesDeployme
   });
 
   // 3. Watch the rollout and verify the pods; if that fails, climb the fallback ladder.
-  let verification: Verification | undefined = await waitAndVerify(ref, input, progress);
+  let settled: Verification | undefined = await waitAndVerify(ref, input, progress);
   let fallbacks: RungResult[] = [];
-  if (!verification.passed) {
+  if (!settled.passed) {
     const ladder = await runFallbackLadder({
       ref,
       policy: input.fallbacks,
@@ -132,22 +135,31 @@ async function rollBackDeployment(rawInput: unknown): Promise<KubernetesDeployme
       const tried = fallbacks.map((r) => `${r.rung}: ${r.outcome}`).join('; ') || 'no fallbacks enabled';
       throw procedureFailure(
         'RollbackFailed',
-        `kubernetes: rollback of deployment "${input.deployment}" in "${input.namespace}" did not settle (${verification.problem}); fallbacks: ${tried}`,
+        `kubernetes: rollback of deployment "${input.deployment}" in "${input.namespace}" did not settle (${settled.problem}); fallbacks: ${tried}`,
       );
     }
-    verification = ladder.verification;
+    settled = ladder.verification;
   }
 
+  // 4. The verification suite: the Deployment's pods, and the input's checks.
+  const changed = undo.outcome === 'rolled back' || fallbacks.length > 0;
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed,
+    natural: podStatusChecks([ref]),
+    given: input.verify,
+    reason: `after rolling back deployment.apps/${input.deployment} in "${input.namespace}" to ${to}`,
+  });
   progress.step('done', undo.message);
   const history = await k8s.rolloutHistory(ref);
   return {
     ...planned,
     dryRun: false,
-    changed: undo.outcome === 'rolled back' || fallbacks.length > 0,
-    verified: verification.passed,
-    message: undo.message,
+    changed,
+    verified: settled.passed && healthy,
+    message: `${undo.message}${suffix}`,
     newRevision: history[history.length - 1]?.revision,
-    verification,
+    settled,
+    ...(verification ? { verification } : {}),
     fallbacks,
     history,
   };

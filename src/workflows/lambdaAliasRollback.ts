@@ -87,12 +87,13 @@ async function rollBackAlias(rawInput: unknown): Promise<LambdaAliasRollbackResu
     );
   }
   // 5. The service itself: the verification suite's checks the input gave, if any (none natural:
-  //    step 4 read the alias back).
-  const { verification, healthy, suffix } = await verifyAfter(
-    [],
-    input.verify,
-    `after moving ${input.functionName}:${input.alias} to ${toVersion}`,
-  );
+  //    step 4 read the alias back). They run on a re-applied plan that found the alias moved too.
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed: true,
+    natural: [],
+    given: input.verify,
+    reason: `after moving ${input.functionName}:${input.alias} to ${toVersion}`,
+  });
   return {
     ...plan,
     ...lastRollbackOf(newMark),

@@ -4,6 +4,7 @@
 // having moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { secretPin, secretRollbackInput, type SecretPin } from '../domain/schemas/kubernetes.js';
 import { restartAndVerify } from './kubernetes/restartUsers.js';
@@ -11,6 +12,7 @@ import { cloudApiCall } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 const act = proxyActivities<Activities>(cloudApiCall);
 
@@ -91,15 +93,25 @@ async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
 
   // 2. Restart affected pods, and wait for them (fails unless they settle).
   const restarted = await restartAndVerify(namespace, users, input, progress);
+
+  // 3. The verification suite: the restarted Deployments' pods, and the input's checks.
+  const changed = restored.changed || restarted.length > 0;
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed,
+    natural: podStatusChecks(restarted.map(({ deployment }) => ({ namespace, deployment }))),
+    given: input.verify,
+    reason: `after restoring kubernetes secret "${secret}" in "${namespace}"`,
+  });
   return {
     ...base,
     versionId: restored.versionId,
     dryRun: false,
-    changed: restored.changed || restarted.length > 0,
+    changed,
     dataChanged: restored.changed,
-    verified: true,
+    verified: healthy,
+    ...(verification ? { verification } : {}),
     keys: restored.keys,
     restarted: restarted.map(({ deployment, restartedAt }) => ({ deployment, restartedAt })),
-    message: `kubernetes secret "${secret}" restored from ${versionStage} (${restored.keys.length} keys); restarted ${restarted.length} deployments`,
+    message: `kubernetes secret "${secret}" restored from ${versionStage} (${restored.keys.length} keys); restarted ${restarted.length} deployments${suffix}`,
   };
 }

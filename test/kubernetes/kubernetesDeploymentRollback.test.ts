@@ -20,7 +20,7 @@ import {
   kubectl,
   kubectlJson,
 } from '../support/kubernetes.js';
-import { waitFor } from '../support/ports.js';
+import { freePort, waitFor } from '../support/ports.js';
 import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
 import type { ChildSignals } from './workflows/index.js';
 
@@ -87,17 +87,33 @@ describe.each([
     ]);
     await kubectl(['rollout', 'undo', 'deployment/by-kubectl', ...kubectlArgs], { namespace });
     await kubectl(['rollout', 'status', 'deployment/by-kubectl', '--timeout=60s'], { namespace });
-    const result = await (await start({ deployment: 'by-workflow', ...input })).result();
+    const handle = await start({ deployment: 'by-workflow', ...input });
+    const result = await handle.result();
 
     expect(result).toMatchObject({
-      message: 'deployment.apps/by-workflow rolled back',
+      message: 'deployment.apps/by-workflow rolled back; verification healthy: 1 of 1 checks passed',
       changed: true,
       verified: true,
       dryRun: false,
       from: expect.stringMatching(/^revision 3 \(template \w+\)$/),
     });
     expect((await getDeployment(namespace, 'by-workflow')).metadata.annotations?.[MARK]).toBeDefined();
-    expect(result.verification).toMatchObject({ passed: true, pods: { total: 2, ready: 2 } });
+    expect(result.settled).toMatchObject({ passed: true, pods: { total: 2, ready: 2 } });
+    // The natural check, in the verifyRollback child: the Deployment's pods, at the first reading.
+    expect(result.verification).toMatchObject({
+      verdict: 'healthy',
+      results: [
+        {
+          check: 'podStatus',
+          target: `${namespace}/by-workflow`,
+          status: 'passed',
+          observed: '2/2 ready, 2/2 running, 0 restarts',
+          readings: 1,
+        },
+      ],
+    });
+    const child = await env.client.workflow.getHandle(`${handle.workflowId}-verify`).describe();
+    expect(child).toMatchObject({ type: 'verifyRollback', status: { name: 'COMPLETED' } });
     expect(result.newRevision).toBe(4);
     const ours = await rolledBackState('by-workflow');
     const theirs = await rolledBackState('by-kubectl');
@@ -111,6 +127,9 @@ test('a template already at the target revision is skipped with kubectl message 
   await deploymentWithHistory(namespace, 'web');
   const result = await (await start({ deployment: 'web', toRevision: 3 })).result();
   expect(result.message).toBe('skipped rollback (current template already matches revision 3)');
+  // Nothing changed, so nothing to verify.
+  expect(result).toMatchObject({ changed: false, verified: true });
+  expect(result.verification).toBeUndefined();
   expect((await historyRows(namespace, 'web')).map(([r]) => r)).toEqual([1, 2, 3]);
 });
 
@@ -142,8 +161,30 @@ test('dry run reports the target revision and the template diff, and changes not
   expect(result).toMatchObject({ dryRun: true, fromRevision: 3, toRevision: 2 });
   expect(result.message).toBe('dry run: would roll deployment.apps/web back from revision 3 to 2');
   expect(result.diff).toContain('registry.local/web:1.1');
+  expect(result.verification).toBeUndefined();
   expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.2');
   expect((await historyRows(namespace, 'web')).map(([r]) => r)).toEqual([1, 2, 3]);
+});
+
+test('a failing verify check leaves the rollback done but not verified, with the verdict and why', async () => {
+  await deploymentWithHistory(namespace, 'web');
+  const port = await freePort(); // nothing listens there
+  const url = `http://127.0.0.1:${port}/health`;
+  const result = await (
+    await start({
+      deployment: 'web',
+      verify: [{ check: 'httpHealth', url, timeoutSeconds: 2, intervalSeconds: 1, requestTimeoutMs: 500 }],
+    })
+  ).result();
+
+  expect(result).toMatchObject({ changed: true, verified: false, dryRun: false });
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.1');
+  expect(result.verification?.verdict).not.toBe('healthy');
+  expect(result.verification?.results).toEqual([
+    expect.objectContaining({ check: 'podStatus', status: 'passed' }),
+    expect.objectContaining({ check: 'httpHealth', target: expect.stringContaining(url), passed: false }),
+  ]);
+  expect(result.message).toMatch(/^deployment\.apps\/web rolled back; verification not-verified: 1 of 2 checks passed/);
 });
 
 /** A Deployment whose revision 1 can never be scheduled (no node matches): rolling back to it gets stuck. */
@@ -234,7 +275,7 @@ test('a rollback stuck on its progress deadline restarts, then climbs the destru
     { rung: 'recreate from manifest', outcome: 'settled', detail: expect.any(String), confirmedBy: 'alice' },
   ]);
   expect(result).toMatchObject({ changed: true, verified: true });
-  expect(result.verification).toMatchObject({ passed: true, pods: { ready: 2 } });
+  expect(result.settled).toMatchObject({ passed: true, pods: { ready: 2 } });
   expect([...seen.podUids].filter((u) => u.startsWith('watch ended'))).toEqual([]);
   // The pods of before were replaced, and the Deployment went through zero and a recreation.
   expect(seen.podUids.size).toBeGreaterThan(podsBefore.items.length);

@@ -51,8 +51,8 @@ test('SIGKILL during rollout status: the next worker finishes the wait and the u
   workers.start();
   const result = await handle.result();
 
-  expect(result.message).toBe('deployment.apps/web rolled back');
-  expect(result.verification.passed).toBe(true);
+  expect(result.message).toBe('deployment.apps/web rolled back; verification healthy: 1 of 1 checks passed');
+  expect(result.settled.passed).toBe(true);
   expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.1');
   // One undo: revision 2 became 4. A second undo would have made revision 5.
   expect((await historyRows(namespace, 'web')).map(([r]) => r)).toEqual([1, 3, 4]);

@@ -12,6 +12,11 @@
 // never moves onto a marked version unless `allowMarkedTarget` is true (`MarkedTarget`, naming
 // the mark). Plans report the newest mark as `lastRollback`, which the incident uses to refuse an
 // automatic second rollback after a re-fired alert.
+//
+// Verification (issue 12, docs/verification.md): a real run that changed something runs its
+// natural checks and the input's `verify` checks as one `verifyRollback` child; its report is
+// `verification`, and `verified` is false when that verdict is not healthy (the change stays made).
+import type { VerificationReport } from '../verification.js';
 
 /** When and from what a target was last rolled back by this service (read from its mark). */
 export interface LastRollback {
@@ -40,4 +45,6 @@ export interface ProcedureResult {
   pin?: Record<string, unknown>;
   /** The target's newest rollback mark, when it has one. */
   lastRollback?: LastRollback;
+  /** The verification suite's report after the change, when there were checks to run. */
+  verification?: VerificationReport;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dryRun, procedureControls, requestContext } from './common.js';
 import { kubeName } from './kubernetes.js';
+import { procedureVerify } from './verifyRollback.js';
 
 /** Helm's rule for release names (chartutil.ValidateReleaseName): a DNS-1123 subdomain of at most 53. */
 const releaseName = z
@@ -35,6 +36,7 @@ export const helmReleaseRollbackInput = z
     dryRun,
     ...procedureControls,
     ...requestContext,
+    ...procedureVerify,
   })
   .strict()
   .superRefine((input, ctx) => {

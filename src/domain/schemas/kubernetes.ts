@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dryRun, procedureControls, requestContext } from './common.js';
+import { procedureVerify } from './verifyRollback.js';
 
 /** A Kubernetes object name (RFC 1123 subdomain), as the API server checks it. */
 export const kubeName = z
@@ -46,6 +47,7 @@ export const kubernetesDeploymentRollbackInput = z
     dryRun,
     ...procedureControls,
     ...requestContext,
+    ...procedureVerify,
   })
   .strict();
 
@@ -78,6 +80,7 @@ export const blueGreenRollbackInput = z
     dryRun,
     ...procedureControls,
     ...requestContext,
+    ...procedureVerify,
   })
   .strict()
   .refine((v) => v.replicas !== undefined || v.greenDeployment !== undefined, {
@@ -98,6 +101,7 @@ export const canaryRollbackInput = z
     dryRun,
     ...procedureControls,
     ...requestContext,
+    ...procedureVerify,
   })
   .strict();
 
@@ -120,6 +124,7 @@ export const configMapRollbackInput = z
     dryRun,
     ...procedureControls,
     ...requestContext,
+    ...procedureVerify,
   })
   .strict()
   .refine((v) => (v.previousData === undefined) !== (v.backupConfigMap === undefined), {
@@ -141,6 +146,7 @@ export const secretRollbackInput = z
     dryRun,
     ...procedureControls,
     ...requestContext,
+    ...procedureVerify,
   })
   .strict();
 

@@ -22,11 +22,19 @@ export interface VerifiedAfter {
   suffix: string;
 }
 
-export async function verifyAfter(
-  natural: readonly CheckSpec[],
-  given: readonly CheckSpec[] | undefined,
-  reason: string,
-): Promise<VerifiedAfter> {
+export interface VerifyAfterOptions {
+  /** Whether this run changed something: nothing changed, nothing to verify. */
+  changed: boolean;
+  /** The procedure's own checks of what it changed (src/domain/naturalChecks.ts). */
+  natural: readonly CheckSpec[];
+  /** The input's `verify`. */
+  given: readonly CheckSpec[] | undefined;
+  /** For people, in the child's input: "after rolling back deployment.apps/web to revision 2". */
+  reason: string;
+}
+
+export async function verifyAfter({ changed, natural, given, reason }: VerifyAfterOptions): Promise<VerifiedAfter> {
+  if (!changed) return { healthy: true, suffix: '' };
   const checks = combineChecks(natural.length > 0 && patched(NATURAL_CHECKS_PATCH) ? natural : [], given);
   if (checks.length === 0) return { healthy: true, suffix: '' };
   const verification = await executeChild(verifyRollback, {
