@@ -9,6 +9,7 @@
 // fails `TargetChanged` on any other plan. Without a pin, every plan waits for `confirmPlan`.
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { planCleanCheck } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { terraformRevertInput, type TerraformRevertInput } from '../domain/schemas/terraform.js';
 import type { PlanSummary } from '../domain/terraform.js';
@@ -17,6 +18,7 @@ import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { planConfirmationGate } from './support/planConfirmation.js';
 import { trackProgress } from './support/progress.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 const tf = proxyActivities<Activities>(terraformCommandCall);
 
@@ -164,15 +166,27 @@ async function revertPlanApply(rawInput: unknown): Promise<TerraformRevertResult
       `terraform: after the apply, ${command} still shows "${check.summary.text}" (${check.summary.changes.map((c) => c.address).join(', ')})`,
     );
   }
+  // 6. The verification suite: terraformPlanClean of the directory (plain Terraform only: the
+  //    check does not run atmos), and the input's checks.
   const short = reverted.commit.slice(0, 12);
-  const message = applied
-    ? `${reverted.message}; applied "${plan!.summary.text}"; a new plan shows no changes`
-    : `${reverted.message}; the infrastructure already matches the reverted configuration (No changes.)`;
+  const changed = reverted.changed || applied;
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed,
+    natural: input.component ? [] : [planCleanCheck(workingDirectory(input))],
+    given: input.verify,
+    reason: `after reverting ${short} in ${input.repo}`,
+  });
+  const message = `${
+    applied
+      ? `${reverted.message}; applied "${plan!.summary.text}"; a new plan shows no changes`
+      : `${reverted.message}; the infrastructure already matches the reverted configuration (No changes.)`
+  }${suffix}`;
   progress.step('done', message);
   return {
     message,
-    changed: reverted.changed || applied,
-    verified: true,
+    changed,
+    verified: healthy,
+    ...(verification ? { verification } : {}),
     dryRun: false,
     from: `commit ${reverted.previousHead.slice(0, 12)}`,
     to: `commit ${reverted.revertCommit.slice(0, 12)} (revert of ${short})`,
@@ -183,6 +197,12 @@ async function revertPlanApply(rawInput: unknown): Promise<TerraformRevertResult
     applied,
     ...(confirmed ? { confirmedBy: confirmed.by } : {}),
   };
+}
+
+/** Where Terraform runs: `workingDir` inside the clone (no `path` module in workflow code). */
+function workingDirectory(input: TerraformRevertInput): string {
+  const parts = input.workingDir.split('/').filter((p) => p !== '' && p !== '.');
+  return parts.length === 0 ? input.repo : `${input.repo.replace(/\/+$/, '')}/${parts.join('/')}`;
 }
 
 function planCommand(input: TerraformRevertInput): string {

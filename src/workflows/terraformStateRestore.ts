@@ -18,6 +18,7 @@ import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { planConfirmationGate } from './support/planConfirmation.js';
 import { trackProgress } from './support/progress.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 const tf = proxyActivities<Activities>(terraformCommandCall);
 
@@ -132,13 +133,22 @@ async function restoreState(rawInput: unknown): Promise<TerraformStateRestoreRes
     planKey: `${workflowInfo().workflowId}-reconcile`,
     lockTimeoutSeconds: input.lockTimeoutSeconds,
   });
-  const message = `${pushed.message}; terraform plan: ${reconcile.summary.text}`;
+  // 5. The input's checks. None natural: the plan above shows what is left to reconcile, which a
+  //    terraformPlanClean check would count as a failure of the restore.
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed: pushed.pushed,
+    natural: [],
+    given: input.verify,
+    reason: `after restoring the state of ${input.workingDir} from ${input.backup}`,
+  });
+  const message = `${pushed.message}; terraform plan: ${reconcile.summary.text}${suffix}`;
   progress.step('done', message);
   return {
     ...base,
     message,
     changed: pushed.pushed,
-    verified: true,
+    verified: healthy,
+    ...(verification ? { verification } : {}),
     dryRun: false,
     ...(pushed.savedCopy ? { savedCopy: pushed.savedCopy } : {}),
     reconcile: reconcile.summary,

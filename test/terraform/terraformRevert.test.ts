@@ -121,11 +121,20 @@ test('reverts, shows the plan with its destroys, refuses a stale hash, applies o
   expect(result).toMatchObject({ changed: true, verified: true, applied: true, confirmedBy: 'bob', dryRun: false });
   expect(result.message).toContain('applied "Plan: 1 to add, 1 to change, 1 to destroy."');
   expect(stateInputs(infra.repo)).toEqual({ 'terraform_data.a': 'v1', 'terraform_data.b': 'b1' });
+  // The natural check, in the verifyRollback child: a new plan of the clone shows no changes.
+  expect(result.verification).toMatchObject({
+    verdict: 'healthy',
+    results: [
+      { check: 'terraformPlanClean', target: expect.stringContaining(infra.repo), status: 'passed', readings: 1 },
+    ],
+  });
+  expect(result.message).toMatch(/; verification healthy: 1 of 1 checks passed$/);
 
   // A second run finds the revert on HEAD and a plan with no changes: no new commit, no apply.
   const head = await git(infra.repo, ['rev-parse', 'HEAD']);
   const again: TerraformRevertResult = await (await start({ repo: infra.repo, commit: infra.bad })).result();
   expect(again).toMatchObject({ changed: false, applied: false, verified: true, revertCommit: head });
+  expect(again.verification).toBeUndefined();
   expect(await git(infra.repo, ['rev-parse', 'HEAD'])).toBe(head);
   expect(infra.provisioned()).toEqual(['b', 'c', 'b']);
 });

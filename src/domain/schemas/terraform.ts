@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dryRun, procedureControls, requestContext } from './common.js';
+import { procedureVerify } from './verifyRollback.js';
 
 const absolutePath = (what: string) =>
   z
@@ -59,6 +60,7 @@ export const terraformRevertInput = z
     ...procedureControls,
     pin: terraformPin.optional(),
     ...timeouts,
+    ...procedureVerify,
   })
   .strict()
   .superRefine((input, ctx) => {
@@ -88,6 +90,7 @@ export const terraformStateRestoreInput = z
     ...procedureControls,
     pin: terraformStatePin.optional(),
     ...timeouts,
+    ...procedureVerify,
   })
   .strict();
 
