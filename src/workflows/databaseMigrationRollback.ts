@@ -19,6 +19,7 @@ import { confirmationGate } from './support/confirmation.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 /** The step a person confirms to let the procedure repair the migration table. */
 export const REPAIR_STEP = 'repair migration table';
@@ -44,7 +45,8 @@ export async function databaseMigrationRollback(rawInput: unknown): Promise<Data
 }
 
 async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationRollbackResult> {
-  const { pin, ...input } = parseInput(databaseMigrationRollbackInput, rawInput, 'databaseMigrationRollback');
+  // `verify` stays here: the activities that read and write the schema do not need it.
+  const { pin, verify, ...input } = parseInput(databaseMigrationRollbackInput, rawInput, 'databaseMigrationRollback');
   const progress = trackProgress();
   const gate = confirmationGate();
   const writes = proxyActivities<Activities>(longWait(input.timeoutSeconds));
@@ -111,6 +113,15 @@ async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationR
       `migration: database "${input.database}" is at ${after} after the rollback, expected ${expected.to}`,
     );
   }
+
+  // 4. The input's checks. None natural: step 3 read the schema version back.
+  const changed = applied.changed || repaired !== undefined || before !== after;
+  const { verification, healthy, suffix } = await verifyAfter({
+    changed,
+    natural: [],
+    given: verify,
+    reason: `after rolling database "${input.database}" back from ${expected.from} to ${expected.to}`,
+  });
   progress.step('done', applied.message);
   return {
     ...resultOf(plan),
@@ -120,9 +131,10 @@ async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationR
     ...(repaired ? { repaired } : {}),
     dryRun: false,
     // Changed by this run, even when a retried apply found its first attempt's work done.
-    changed: applied.changed || repaired !== undefined || before !== after,
-    verified: true,
-    message: applied.message,
+    changed,
+    verified: healthy,
+    ...(verification ? { verification } : {}),
+    message: `${applied.message}${suffix}`,
   };
 }
 

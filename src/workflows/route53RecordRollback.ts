@@ -10,6 +10,7 @@ import { route53RecordRollbackInput, type Route53RecordPin } from '../domain/sch
 import { cloudApiCall, heartbeatingWait } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
+import { verifyAfter } from './support/verifyAfter.js';
 
 const route53 = proxyActivities<Activities>(cloudApiCall);
 const propagation = proxyActivities<Activities>(heartbeatingWait);
@@ -76,6 +77,22 @@ export async function route53RecordRollback(rawInput: unknown): Promise<Route53R
         `route53: record ${ref.name} ${ref.type} reads ${describe(after)}, expected ${describe(to)}`,
       );
     }
-    return { ...plan, dryRun: false, changed: change.changed, verified: true, message: change.message };
+
+    // 5. The input's checks. None natural: step 4 read the record back (a `dnsRecord` check in
+    //    `verify` also waits out the TTL resolvers had cached).
+    const { verification, healthy, suffix } = await verifyAfter({
+      changed: change.changed,
+      natural: [],
+      given: input.verify,
+      reason: `after changing ${ref.name} ${ref.type} to ${describe(to)}`,
+    });
+    return {
+      ...plan,
+      dryRun: false,
+      changed: change.changed,
+      verified: healthy,
+      ...(verification ? { verification } : {}),
+      message: `${change.message}${suffix}`,
+    };
   });
 }

@@ -3,6 +3,7 @@
 // is never in the input: `passwordEnv` names the worker's environment variable that holds it.
 import { z } from 'zod';
 import { dryRun, requestContext, resourceName } from './common.js';
+import { procedureVerify } from './verifyRollback.js';
 
 const envName = z
   .string()
@@ -47,6 +48,7 @@ const common = {
   ...connection,
   dryRun,
   ...requestContext,
+  ...procedureVerify,
   pin: migrationPin.optional(),
   /**
    * Runs the rollback in a transaction that is always rolled back, while planning: it finds a

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidRecordValue, ROLLBACK_RECORD_TYPES, sameRecordValues } from '../route53Records.js';
 import { dryRun, procedureControls, requestContext, resourceName } from './common.js';
+import { procedureVerify } from './verifyRollback.js';
 
 const ttl = z.number().int().min(0).max(2_147_483_647);
 const recordValues = z.object({ values: z.array(resourceName).min(1, 'must list at least one value'), ttl }).strict();
@@ -28,6 +29,7 @@ export const route53RecordRollbackInput = z
     ...requestContext,
     ...procedureControls,
     pin: route53RecordPin.optional(),
+    ...procedureVerify,
   })
   .strict()
   .superRefine((input, ctx) => {
