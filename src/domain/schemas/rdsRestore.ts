@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isValidInstanceId } from '../rdsRestore.js';
 import type { RestoreResumeState } from '../restoreProgress.js';
 import { dryRun, procedureControls, requestContext, resourceName } from './common.js';
+import { checkList, type CheckSpec } from './verifyRollback.js';
 
 const instanceId = resourceName.refine(
   isValidInstanceId,
@@ -54,6 +55,35 @@ const verification = z
   })
   .strict();
 
+type VerificationQueries = z.infer<typeof verification>;
+
+/**
+ * `verify` as every procedure takes it (a list of the suite's checks, run after the switch), or
+ * as the restores took it first (an object: the queries on the new instance before the switch,
+ * now `verifyQueries`). Each form is parsed by its own schema, so errors name its fields.
+ */
+const verifyEitherForm = z.unknown().transform((value, ctx): CheckSpec[] | VerificationQueries | undefined => {
+  if (value === undefined) return undefined;
+  const parsed = (Array.isArray(value) ? checkList : verification).safeParse(value);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue(issue);
+  return z.NEVER;
+});
+
+/** Moves the first form's queries to `verifyQueries`, so `verify` is always the suite's checks. */
+function separateQueries<T extends { verify?: CheckSpec[] | VerificationQueries; verifyQueries?: VerificationQueries }>(
+  input: T,
+  ctx: z.RefinementCtx,
+): Omit<T, 'verify'> & { verify?: CheckSpec[] } {
+  const { verify, ...rest } = input;
+  if (verify === undefined || Array.isArray(verify)) return { ...rest, ...(verify ? { verify } : {}) };
+  if (input.verifyQueries !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['verify'], message: 'give the queries once, as verifyQueries' });
+    return z.NEVER;
+  }
+  return { ...rest, verifyQueries: verify };
+}
+
 const isoTime = z.string().datetime({ offset: true });
 const isoTimeWithZone = z.string().refine((v) => isoTime.safeParse(v).success, 'must be an ISO 8601 time with a zone');
 
@@ -92,7 +122,10 @@ export const restoreCommonFields = {
    */
   before: isoTimeWithZone.optional(),
   app: appSwitch.optional(),
-  verify: verification.optional(),
+  /** Read-only queries on the new instance, before anything points at it. */
+  verifyQueries: verification.optional(),
+  /** Checks of the verification suite, after the switch (or the queries, as first accepted). */
+  verify: verifyEitherForm,
   /** Overall limit of the wait for `available` (default 3 hours). */
   maxWaitSeconds: z.number().int().positive().max(86_400).default(10_800),
   /** Longest pause between two polls. */
@@ -114,7 +147,8 @@ export const rdsSnapshotRestoreInput = z
     /** When absent, the newest available snapshot of the source instance. */
     snapshotId: resourceName.optional(),
   })
-  .strict();
+  .strict()
+  .transform(separateQueries);
 
 export const rdsPointInTimeRestoreInput = z
   .object({
@@ -127,7 +161,8 @@ export const rdsPointInTimeRestoreInput = z
         'must be an ISO 8601 time with a zone, or "latest"',
       ),
   })
-  .strict();
+  .strict()
+  .transform(separateQueries);
 
 export type RdsRestorePin = z.infer<typeof rdsRestorePin>;
 export type RdsSnapshotRestoreInput = z.infer<typeof rdsSnapshotRestoreInput>;

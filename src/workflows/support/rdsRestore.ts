@@ -34,6 +34,7 @@ import type { RdsRestorePin, RestoreCommonInput } from '../../domain/schemas/rds
 import { describeFailures, failedChecks, type VerificationCheck } from '../../domain/verification.js';
 import { cloudApiCall, databaseQuery, heartbeatingWait } from './activityOptions.js';
 import { procedureFailure } from './failures.js';
+import { verifyAfter } from './verifyAfter.js';
 
 type RdsRestoreCall = Awaited<ReturnType<Activities['restoreFromSnapshot']>>;
 
@@ -110,15 +111,25 @@ export async function runRestore(
     // 5. Update the application to use the new endpoint, then check that it rolled out.
     const databaseHost = await switchDatabaseHost(input, state.plan, instance, endpoints, enter);
 
+    // 6. The input's checks, after the switch. None natural: step 4 queried the new instance.
+    const changed = !state.adopted || (databaseHost?.changed ?? false);
+    const { verification, healthy, suffix } = await verifyAfter({
+      changed,
+      natural: [],
+      given: input.verify,
+      reason: `after restoring ${state.plan.sourceInstanceId} into ${instance.instanceId}`,
+    });
+
     enter(
       'completed',
-      `${state.plan.targetInstanceId} is available${input.verify ? ' and verified' : ' (not verified: no verification queries given)'}`,
+      `${state.plan.targetInstanceId} is available${input.verifyQueries ? ' and verified' : ' (not verified: no verification queries given)'}`,
     );
     return {
       workflowType,
       dryRun: false,
-      changed: !state.adopted || (databaseHost?.changed ?? false),
-      verified: input.verify !== undefined,
+      changed,
+      verified: input.verifyQueries !== undefined && healthy,
+      ...(verification ? { verification } : {}),
       from: describeInstance(state.plan.sourceInstanceId, state.plan.sourceEndpoint),
       to: describeInstance(instance.instanceId, instance.endpoint),
       plan: state.plan,
@@ -133,7 +144,7 @@ export async function runRestore(
       checks,
       waitedSeconds: instance.elapsedSeconds,
       polls: instance.polls,
-      message: completionMessage(state.plan, instance, databaseHost, checks),
+      message: `${completionMessage(state.plan, instance, databaseHost, checks)}${suffix}`,
     };
   } catch (error) {
     // continue-as-new is thrown too: only real failures mark the status.
@@ -262,7 +273,7 @@ async function currentEndpoints(
   plan: RestorePlan,
   instance: InstanceProgress,
 ): Promise<Endpoints> {
-  if (!instance.endpoint && (input.app || input.verify)) {
+  if (!instance.endpoint && (input.app || input.verifyQueries)) {
     throw procedureFailure(
       'VerificationFailed',
       `rds: instance "${instance.instanceId}" is available but reports no endpoint`,
@@ -283,8 +294,8 @@ async function verifyNewInstance(
   endpoints: Endpoints,
   enter: (phase: RestoreStatus['phase'], step: string) => void,
 ): Promise<VerificationCheck[]> {
-  if (!input.verify) return [];
-  const { host, port, ...rest } = input.verify;
+  if (!input.verifyQueries) return [];
+  const { host, port, ...rest } = input.verifyQueries;
   const target = host ?? endpoints.new;
   const kept = input.app
     ? `${input.app.env} of deployment/${input.app.deployment} stays ${endpoints.old}`
