@@ -71,6 +71,32 @@ test('rolls an A record back to the previous address, keeping its TTL, and verif
   expect(await record('api.example.com.', 'A')).toEqual({ ttl: 60, values: ['192.0.2.10'] });
 });
 
+test('runs the verify checks it is given after the change, in a child, and reports them', async () => {
+  const changedAt = new Date(Date.now() - 1000).toISOString();
+  const result = await execute({
+    hostedZoneId: zoneId,
+    name: 'api.example.com',
+    type: 'A',
+    previousValues: ['192.0.2.10'],
+    verify: [
+      {
+        check: 'dnsRecord',
+        hostedZoneId: zoneId,
+        name: 'api.example.com',
+        values: ['192.0.2.10'],
+        changedAt,
+        previousTtlSeconds: 0,
+      },
+    ],
+  });
+  expect(result).toMatchObject({
+    changed: true,
+    verified: true,
+    verification: { verdict: 'healthy', results: [{ check: 'dnsRecord', status: 'passed' }] },
+  });
+  expect(result.message).toMatch(/; verification healthy: 1 of 1 checks passed$/);
+});
+
 test('rolls a CNAME record back to the previous target with a given TTL', async () => {
   const result = await execute({
     hostedZoneId: `/hostedzone/${zoneId}`,
@@ -98,6 +124,7 @@ test('a record already at the previous value is a reported no-op', async () => {
   });
   expect(result).toMatchObject({ changed: false, verified: true });
   expect(result.message).toContain('nothing to change');
+  expect(result.verification).toBeUndefined();
 });
 
 test('a dry run reports the old and new values and its pin, and changes nothing', async () => {
