@@ -106,7 +106,12 @@ describe.each([
       verified: true,
       dryRun: false,
       from: 'revision 3 (failed)',
-      message: 'Rollback was a success! Happy Helming!',
+      message: 'Rollback was a success! Happy Helming!; verification healthy: 1 of 1 checks passed',
+    });
+    // The natural check, in the verifyRollback child: podStatus of the release's Deployment.
+    expect(result.verification).toMatchObject({
+      verdict: 'healthy',
+      results: [{ check: 'podStatus', target: `${namespace}/web`, status: 'passed', readings: 1 }],
     });
     expect(result.deployments).toEqual([
       expect.objectContaining({
