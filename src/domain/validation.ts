@@ -29,3 +29,8 @@ export function parseWith<T>(schema: ZodType<T, ZodTypeDef, unknown>, raw: unkno
   const result = schema.safeParse(raw);
   return result.success ? { ok: true, value: result.data } : { ok: false, message: describeZodError(result.error) };
 }
+
+/** JSON.parse's complaint without the text it quotes (`"sk_live_…" is not valid JSON`). */
+export function jsonSyntaxError(error: unknown): string {
+  return (error as Error).message.replace(/,\s*".*"(\.\.\.)? is not valid JSON$/s, '');
+}
