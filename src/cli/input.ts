@@ -1,6 +1,7 @@
 // `--input <json|@file>`: inline JSON or a file of it, with errors that name the flag.
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
+import { jsonSyntaxError } from '../domain/validation.js';
 import { UsageError } from './errors.js';
 
 export function parseJsonFlag(value: string, flag = '--input'): unknown {
@@ -19,7 +20,7 @@ export function parseJsonFlag(value: string, flag = '--input'): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new UsageError(`${where}: not valid JSON (${(error as Error).message})`);
+    throw new UsageError(`${where}: not valid JSON (${jsonSyntaxError(error)})`);
   }
 }
 

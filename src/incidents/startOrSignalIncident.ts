@@ -13,6 +13,7 @@ import {
   type AlertSignal,
   type IncidentRollbackInput,
 } from '../domain/schemas/incidentRollback.js';
+import { procedureInputErrors } from '../domain/procedures/registry.js';
 import { parseWith } from '../domain/validation.js';
 import { alertSignal } from '../workflows/incident/messages.js';
 import type { incidentRollback } from '../workflows/incidentRollback.js';
@@ -41,6 +42,11 @@ export async function startOrSignalIncident(
   const parsed = parseWith(incidentRollbackInput, rawInput);
   if (!parsed.ok) throw new InvalidIncidentInput(`incidentRollback: invalid input: ${parsed.message}`);
   const input = parsed.value;
+  // The incident would fail at once on these: refused here, nothing is started for them.
+  const procedureErrors = procedureInputErrors(input.procedures);
+  if (procedureErrors.length > 0) {
+    throw new InvalidIncidentInput(`incidentRollback: invalid input: ${procedureErrors.join('; ')}`);
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await client.workflow.signalWithStart<typeof incidentRollback, [AlertSignal]>('incidentRollback', {

@@ -4,6 +4,7 @@
 import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { isMoreSevere, type Severity } from '../domain/decisionMatrix.js';
 import { classifyIncident, incidentRollbackInput, incidentWorkflowId } from '../domain/schemas/incidentRollback.js';
+import { procedureInputErrors } from '../domain/procedures/registry.js';
 import { parseWith } from '../domain/validation.js';
 import { startOrSignalIncident } from '../incidents/startOrSignalIncident.js';
 import { BadAlert, type Routed, type RoutedAlert } from './alerts.js';
@@ -108,10 +109,12 @@ function prepare(routed: Routed): Prepared[] {
         procedures: alert.procedures,
       });
       const parsed = parseWith(incidentRollbackInput, input);
-      if (!parsed.ok) {
+      // Procedure inputs too: the incident would fail at once on them, after being started.
+      const message = parsed.ok ? procedureInputErrors(parsed.value.procedures).join('; ') : parsed.message;
+      if (!parsed.ok || message) {
         throw new BadAlert(
           alert.field ?? 'incident',
-          `incident input for ${alert.service.name} is invalid: ${parsed.message}`,
+          `incident input for ${alert.service.name} is invalid: ${message}`,
         );
       }
       return { alert, input, severity: classifyIncident(parsed.value, parsed.value.thresholds).severity };

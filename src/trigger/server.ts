@@ -12,7 +12,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { ZodType, ZodTypeDef } from 'zod';
 import type { Catalog } from '../config/catalog.js';
-import { describeZodError } from '../domain/validation.js';
+import { describeZodError, jsonSyntaxError } from '../domain/validation.js';
 import { BadAlert, type Routed, type TriggerSource } from './alerts.js';
 import { bearerTokenValid } from './auth.js';
 import type { TriggerConfig } from './config.js';
@@ -69,7 +69,7 @@ function parse<T>(schema: ZodType<T, ZodTypeDef, unknown>, raw: string): T {
     // `__proto__` keys are dropped: record schemas would otherwise copy them onto new objects.
     json = JSON.parse(raw, (key, value: unknown) => (key === '__proto__' ? undefined : value));
   } catch (error) {
-    throw new BadAlert('(body)', `not valid JSON (${(error as Error).message})`);
+    throw new BadAlert('(body)', `not valid JSON (${jsonSyntaxError(error)})`);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new BadAlert('', describeZodError(parsed.error));
@@ -221,7 +221,9 @@ export function buildTrigger(options: TriggerOptions): FastifyInstance {
     const message = parse(snsMessage, rawBody(request, true));
     // Cheap checks first: an unknown topic or a stale message never makes the trigger fetch.
     if (!config.snsTopicArns.includes(message.TopicArn)) {
-      throw new Refused(403, `TopicArn: ${message.TopicArn} is not in SNS_TOPIC_ARNS`);
+      // Quoted only when it is an ARN: anything else in the field may be a pasted secret.
+      const arn = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(message.TopicArn);
+      throw new Refused(403, `TopicArn: ${arn ? message.TopicArn : 'the given value'} is not in SNS_TOPIC_ARNS`);
     }
     checkAge('Timestamp', message.Timestamp, config.snsMaxAgeSeconds);
     try {

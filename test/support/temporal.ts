@@ -6,16 +6,19 @@ import { createActivities } from '../../src/activities/index.js';
 import { loadConfig, type AppConfig } from '../../src/config/env.js';
 import { ROLLBACK_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes.js';
 import { workflowsPath } from '../../src/worker/createWorker.js';
+import { recordHistoriesOf } from './histories.js';
 import { toolPath } from './tools.js';
 
-export function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+// RECORD_HISTORIES=1 makes each server save the histories of its workflows at teardown (histories.ts).
+export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
   });
+  return recordHistoriesOf(env);
 }
 
-export function startDevServer(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
+export async function startDevServer(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: toolPath('temporal') },
       searchAttributes: ROLLBACK_SEARCH_ATTRIBUTES,
@@ -23,6 +26,7 @@ export function startDevServer(): Promise<TestWorkflowEnvironment> {
       log: { format: 'pretty', level: 'error' },
     },
   });
+  return recordHistoriesOf(env);
 }
 
 /** Configuration for activities that talk to a moto server. */

@@ -102,7 +102,7 @@ test('restore inputs name every field at fault and fill the documented defaults'
   });
   expect(parseWith(rdsSnapshotRestoreInput, { sourceInstanceId: 'orders-prod', snapshotID: 'x' })).toEqual({
     ok: false,
-    message: "(input): Unrecognized key(s) in object: 'snapshotID'",
+    message: 'snapshotID: unknown field',
   });
   expect(parseWith(rdsPointInTimeRestoreInput, { sourceInstanceId: 'orders-prod' })).toEqual({
     ok: false,

@@ -3,7 +3,7 @@
 // src/workflows/index.ts (a unit test keeps the two in step). Announcements name a procedure by
 // type and target only: inputs can hold manifests, ConfigMap data or other things not for Slack.
 import type { ZodType, ZodTypeDef } from 'zod';
-import type { ZodIssue } from 'zod';
+import { describeIssue } from '../validation.js';
 import {
   blueGreenRollbackInput,
   canaryRollbackInput,
@@ -100,8 +100,8 @@ export function describeTarget(procedure: ProcedureRef): string {
   return `${procedure.type} ${procedureEntry(procedure.type).target(procedure.input)}`;
 }
 
-function pathOf(index: number, issue: ZodIssue): string {
-  const rest = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
+function pathOf(index: number, path: (string | number)[]): string {
+  const rest = path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
   return `procedures[${index}].input${rest}`;
 }
 
@@ -125,8 +125,9 @@ export function procedureInputErrors(procedures: readonly ProcedureRef[]): strin
       }
     }
     const parsed = procedureEntry(procedure.type).schema.safeParse(procedure.input);
-    if (!parsed.success)
-      for (const issue of parsed.error.issues) errors.push(`${pathOf(index, issue)}: ${issue.message}`);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) errors.push(...describeIssue(issue, (path) => pathOf(index, path)));
+    }
   });
   return errors;
 }

@@ -44,7 +44,9 @@ export const helmReleaseRollbackInput = z
     if (input.pin !== undefined && !pin.success) {
       for (const issue of pin.error.issues) ctx.addIssue({ ...issue, path: ['pin', ...issue.path] });
     }
-    if (pin.success && input.toRevision !== undefined && pin.data.toRevision !== input.toRevision) {
+    // Refinements also run on fields that failed: a toRevision that is not a revision is never quoted.
+    const validTo = revision.safeParse(input.toRevision).success;
+    if (pin.success && input.toRevision !== undefined && validTo && pin.data.toRevision !== input.toRevision) {
       ctx.addIssue({
         code: 'custom',
         path: ['pin', 'toRevision'],

@@ -34,7 +34,10 @@ export const lambdaAliasRollbackInput = z
   })
   .strict()
   .superRefine((input, ctx) => {
-    if (input.pin && input.toVersion !== undefined && input.pin.toVersion !== input.toVersion) {
+    // Refinements also run on fields that failed: compare only two valid versions, so a value
+    // pasted into the wrong field is never quoted back.
+    const valid = (v: unknown) => versionNumber.safeParse(v).success;
+    if (input.pin && valid(input.toVersion) && valid(input.pin.toVersion) && input.pin.toVersion !== input.toVersion) {
       ctx.addIssue({
         code: 'custom',
         path: ['pin', 'toVersion'],

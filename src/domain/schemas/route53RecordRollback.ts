@@ -44,7 +44,9 @@ export const route53RecordRollbackInput = z
     if (input.pin && !sameRecordValues(input.type, input.pin.to.values, input.previousValues)) {
       ctx.addIssue({ code: 'custom', path: ['pin', 'to', 'values'], message: 'differ from previousValues' });
     }
-    if (input.pin && input.ttl !== undefined && input.pin.to.ttl !== input.ttl) {
+    // Refinements also run on fields that failed: only two numbers are quoted back.
+    const numbers = typeof input.ttl === 'number' && typeof input.pin?.to.ttl === 'number';
+    if (input.pin && numbers && input.pin.to.ttl !== input.ttl) {
       ctx.addIssue({
         code: 'custom',
         path: ['pin', 'to', 'ttl'],

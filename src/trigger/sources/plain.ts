@@ -29,7 +29,8 @@ export type PlainIncidentRequest = z.infer<typeof plainIncidentRequest>;
 
 export function routePlain(catalog: Catalog, request: PlainIncidentRequest): Routed {
   const service = findService(catalog, request.service);
-  if (!service) throw new BadAlert('service', `"${request.service}" is not in the service catalog`);
+  // Not quoted: the field may hold anything the sender pasted, and the sender knows what it sent.
+  if (!service) throw new BadAlert('service', 'not in the service catalog');
   const env = environmentFor(service, request.environment);
   if ('reason' in env) throw new BadAlert('environment', env.reason);
   const { severity, outage, errorRatePct, latencyDegradationPct } = request;
