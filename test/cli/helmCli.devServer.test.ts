@@ -70,7 +70,9 @@ test('rollbackctl runs helmReleaseRollback: a dry run changes nothing and shows 
     fromRevision: 3,
     toRevision: 2,
     newRevision: 4,
-    message: 'Rollback was a success! Happy Helming!',
+    // Helm's own words, then the verdict of the natural podStatus check (issue 12).
+    message: 'Rollback was a success! Happy Helming!; verification healthy: 1 of 1 checks passed',
+    verification: { verdict: 'healthy', results: [expect.objectContaining({ check: 'podStatus', status: 'passed' })] },
   });
   expect(real.status).toMatchObject({ step: 'done' });
   expect(real.status.completed.map((c) => c.step)).toEqual(expect.arrayContaining(['history', 'rollback', 'status']));
