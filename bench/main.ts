@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     printTable(rows);
     console.log('');
     console.log('Not in this table (each starts its own stack):');
-    console.log('  goal 4: npm run bench:rds      (BENCH_RESTORES=1000 for the full figure)');
+    console.log('  goal 4: npm run bench:rds      (BENCH_RDS_N=1000 for the full figure)');
     console.log('  goal 5: npm run bench:worker');
     const failures = [...e.failures, ...a.failures];
     if (failures.length > 0) console.log(`failures (${failures.length}): ${failures.slice(0, 5).join('; ')}`);
