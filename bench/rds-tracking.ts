@@ -1,7 +1,7 @@
 // `npm run bench:rds`: 200 concurrent restore trackings against the slow-RDS launcher, each
 // restore taking 60 s. Prints the worker's peak memory (RSS), history events per workflow and
 // the total wall time. Everything runs on loopback and stops by itself.
-//   BENCH_RESTORES (default 200), BENCH_RESTORE_SECONDS (default 60)
+//   BENCH_RDS_N or BENCH_RESTORES (default 200; 1000 for goal 4's figure), BENCH_RESTORE_SECONDS (default 60)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { portAnswers, stopServices, waitUntil, type Service } from '../src/local
 import { startSlowRdsMoto, startTemporalDevServer, startWorkerService } from '../src/local/stack.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const restores = Number(process.env.BENCH_RESTORES ?? 200);
+const restores = Number(process.env.BENCH_RDS_N ?? process.env.BENCH_RESTORES ?? 200);
 const restoreSeconds = Number(process.env.BENCH_RESTORE_SECONDS ?? 60);
 const temporalPort = 17233 + Math.floor(Math.random() * 1000);
 const motoPort = temporalPort + 1000;
