@@ -105,14 +105,13 @@ function childrenOf(history: History): { workflowId: string; runId: string }[] {
   });
 }
 
-/** The workflow types the worker registers: a test's own helper workflows are not recorded. */
-const EXPORTED = new Set(
-  [
-    ...readFileSync(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)), 'utf8').matchAll(
-      /export \{ (\w+) \}/g,
-    ),
-  ].map((m) => m[1]!),
-);
+/** The workflow types the worker registers (src/workflows/index.ts): a test's own helper workflows are not recorded. */
+export function exportedWorkflowTypes(): string[] {
+  const index = readFileSync(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)), 'utf8');
+  return [...index.matchAll(/export \{ (\w+) \}/g)].map((m) => m[1]!);
+}
+
+const EXPORTED = new Set(exportedWorkflowTypes());
 
 function save(workflowType: string, workflowId: string, test: string, history: History): void {
   if (!EXPORTED.has(workflowType)) return;

@@ -5,20 +5,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker, type ReplayResult } from '@temporalio/worker';
 import { workflowsPath } from '../../src/worker/createWorker.js';
-import { HISTORIES_DIR } from '../support/histories.js';
+import { exportedWorkflowTypes, HISTORIES_DIR } from '../support/histories.js';
 import { historyFromJson } from '../support/historyJson.js';
 
 /** Workflows without a recorded history yet, and why; a new workflow must be recorded or listed. */
 const NOT_RECORDED: Record<string, string> = {};
 
-const exported = [
-  ...readFileSync(fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url)), 'utf8').matchAll(
-    /export \{ (\w+) \}/g,
-  ),
-].map((m) => m[1]!);
+const exported = exportedWorkflowTypes();
 
 const files = readdirSync(HISTORIES_DIR, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.json'))
