@@ -7,9 +7,8 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { log } from '@temporalio/activity';
-import { loadYaml } from '@kubernetes/client-node';
 import { fromAwsError, nonRetryable } from './failures.js';
-import { KubeApiError, paths, type KubeClient } from './kubernetes/client.js';
+import { KubeApiError, loadClientNode, paths, type KubeClient } from './kubernetes/client.js';
 
 interface KubeSecret {
   apiVersion?: string;
@@ -25,13 +24,13 @@ interface KubeSecret {
  * manifest (JSON or YAML, what the runbook pipes into `kubectl apply -f -`), or a JSON object of
  * key to string value.
  */
-export function secretDataFrom(secretString: string): Record<string, string> {
+export async function secretDataFrom(secretString: string): Promise<Record<string, string>> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(secretString);
   } catch {
     try {
-      parsed = loadYaml(secretString);
+      parsed = (await loadClientNode()).loadYaml(secretString);
     } catch {
       parsed = undefined;
     }
@@ -92,7 +91,7 @@ export function createSecretActivities(secretsManager: SecretsManagerClient, kub
         throw nonRetryable('InvalidInput', `${where}: the version holds binary data, not a SecretString`);
       }
       versionId = out.VersionId ?? '';
-      data = secretDataFrom(out.SecretString);
+      data = await secretDataFrom(out.SecretString);
     } catch (error) {
       // AWS errors name the secret, never its value; anything else is replaced by a neutral message.
       const mapped = fromAwsError(error, where);

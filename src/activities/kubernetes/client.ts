@@ -6,7 +6,7 @@ import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { nonRetryable } from '../failures.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic';
@@ -26,11 +26,27 @@ export class KubeApiError extends Error {
   }
 }
 
+/** Where the configuration comes from, decided at once; reading it needs client-node. */
+type ConfigSource = { file: string } | { merged: true } | { inCluster: true };
+
+interface Loaded {
+  config: KubeConfig;
+  server: string;
+}
+
+// @kubernetes/client-node is imported on first use: it costs about 300 ms, which every worker paid
+// at start even when it only rolls back Lambda aliases (it is ESM-only, hence the async import).
+let clientNode: Promise<typeof import('@kubernetes/client-node')> | undefined;
+
+export function loadClientNode(): Promise<typeof import('@kubernetes/client-node')> {
+  return (clientNode ??= import('@kubernetes/client-node'));
+}
+
 export class KubeClient {
-  private constructor(
-    private readonly config: KubeConfig,
-    private readonly server: string,
-  ) {}
+  private constructor(private readonly loaded: Promise<Loaded>) {
+    // Surfaced by the first request; not an unhandled rejection before it.
+    loaded.catch(() => undefined);
+  }
 
   /**
    * From a kubeconfig file, or KUBECONFIG / ~/.kube/config / in-cluster when none is given. A worker
@@ -38,7 +54,10 @@ export class KubeClient {
    * fallback of http://localhost:8080.
    */
   static load(kubeconfigPath?: string, env: NodeJS.ProcessEnv = process.env): KubeClient {
-    const config = new KubeConfig();
+    return new KubeClient(KubeClient.read(KubeClient.source(kubeconfigPath, env)));
+  }
+
+  private static source(kubeconfigPath: string | undefined, env: NodeJS.ProcessEnv): ConfigSource {
     const files = (kubeconfigPath ?? env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
     const homeConfig = path.join(env.HOME ?? os.homedir(), '.kube', 'config');
     if (files.length > 0) {
@@ -46,15 +65,19 @@ export class KubeClient {
         throw notConfigured(`KUBECONFIG names no existing file (${files.join(path.delimiter)})`);
       }
       // A single file is loaded as given; a KUBECONFIG list (a:b) is merged as kubectl does.
-      if (files.length === 1) config.loadFromFile(files[0]!);
-      else config.loadFromDefault();
-    } else if (existsSync(homeConfig)) {
-      config.loadFromFile(homeConfig);
-    } else if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) {
-      config.loadFromCluster();
-    } else {
-      throw notConfigured('KUBECONFIG is not set, ~/.kube/config does not exist and this is not a pod');
+      return files.length === 1 ? { file: files[0]! } : { merged: true };
     }
+    if (existsSync(homeConfig)) return { file: homeConfig };
+    if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) return { inCluster: true };
+    throw notConfigured('KUBECONFIG is not set, ~/.kube/config does not exist and this is not a pod');
+  }
+
+  private static async read(source: ConfigSource): Promise<Loaded> {
+    const { KubeConfig } = await loadClientNode();
+    const config = new KubeConfig();
+    if ('file' in source) config.loadFromFile(source.file);
+    else if ('merged' in source) config.loadFromDefault();
+    else config.loadFromCluster();
     const cluster = config.getCurrentCluster();
     if (!cluster) throw notConfigured('the kubeconfig has no current cluster');
     // client-node refuses plain http unless the cluster skips TLS verification; say so once.
@@ -63,12 +86,13 @@ export class KubeClient {
         `cluster "${cluster.name}" is served over plain http (${cluster.server}) without insecure-skip-tls-verify: true`,
       );
     }
-    return new KubeClient(config, cluster.server.replace(/\/$/, ''));
+    return { config, server: cluster.server.replace(/\/$/, '') };
   }
 
   /** One HTTP exchange; the body is returned as text, errors as KubeApiError with the API's Status. */
   private async exchange(method: string, path: string, body?: string, contentType?: string): Promise<string> {
-    const url = new URL(`${this.server}${path}`);
+    const { config, server } = await this.loaded;
+    const url = new URL(`${server}${path}`);
     const options: https.RequestOptions = {
       method,
       protocol: url.protocol,
@@ -78,7 +102,7 @@ export class KubeClient {
       headers: { Accept: 'application/json' },
       timeout: 30_000,
     };
-    await this.config.applyToHTTPSOptions(options);
+    await config.applyToHTTPSOptions(options);
     if (body !== undefined) {
       options.headers = { ...options.headers, 'Content-Type': contentType ?? 'application/json' };
     }
@@ -117,8 +141,8 @@ export class KubeClient {
   }
 
   /** The loaded configuration, for client-node's own helpers (Exec). */
-  kubeConfig(): KubeConfig {
-    return this.config;
+  async kubeConfig(): Promise<KubeConfig> {
+    return (await this.loaded).config;
   }
 
   get<T>(path: string): Promise<T> {

@@ -3,14 +3,13 @@
 // websocket protocol). Output is collected; the activity heartbeats while the command runs.
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { Exec } from '@kubernetes/client-node';
 import { Context, heartbeat } from '@temporalio/activity';
 import type { Deployment, Pod } from '../../domain/kubernetes/objects.js';
 import { selectorToQuery } from '../../domain/kubernetes/objects.js';
 import type { DjangoRollbackInput } from '../../domain/schemas/databaseMigrationRollback.js';
 import { nonRetryable } from '../failures.js';
 import type { KubeClient } from '../kubernetes/client.js';
-import { fromKubeError } from '../kubernetes/client.js';
+import { fromKubeError, loadClientNode } from '../kubernetes/client.js';
 import { passwordOf } from './postgres.js';
 
 export interface CommandResult {
@@ -115,6 +114,7 @@ function podRunner(input: DjangoRollbackInput, kube: () => KubeClient): ManageRu
         callback();
       },
     });
+    const [{ Exec }, kubeConfig] = await Promise.all([loadClientNode(), client.kubeConfig()]);
     const beat = setInterval(() => heartbeat({ running: `${command.join(' ')} in pod ${pod.metadata.name}` }), 2000);
     try {
       const status = await new Promise<{
@@ -125,7 +125,7 @@ function podRunner(input: DjangoRollbackInput, kube: () => KubeClient): ManageRu
           () => reject(new Error(`django: exec in ${pod.metadata.name} timed out`)),
           options.timeoutMs,
         );
-        new Exec(client.kubeConfig())
+        new Exec(kubeConfig)
           .exec(
             namespace,
             pod.metadata.name!,
