@@ -1,5 +1,5 @@
 // A worker with no Kubernetes configuration fails every Kubernetes activity at once, naming what to set.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -45,4 +45,26 @@ test('a KUBECONFIG naming a missing file fails as NotConfigured', async () => {
   const failure = await failureOf(runActivity(k8s.rolloutHistory, { namespace: 'demo', deployment: 'web' }));
   expect(failure.type).toBe('NotConfigured');
   expect(failure.message).toContain('missing.yaml');
+});
+
+test('a kubeconfig that could not be read is read again on the next request (one written while the worker runs)', async () => {
+  const file = path.join(bare.HOME, 'later.yaml');
+  writeFileSync(file, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
+  const k8s = createKubernetesActivities(lazyKubeClient(file, bare));
+  const first = await failureOf(runActivity(k8s.rolloutHistory, { namespace: 'demo', deployment: 'web' }));
+  expect(first.message).toContain('no current cluster');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: plain, cluster: {server: "http://127.0.0.1:9"}}]',
+      'contexts: [{name: plain, context: {cluster: plain, user: nobody}}]',
+      'current-context: plain',
+      'users: [{name: nobody, user: {}}]',
+      '',
+    ].join('\n'),
+  );
+  const second = await failureOf(runActivity(k8s.rolloutHistory, { namespace: 'demo', deployment: 'web' }));
+  expect(second.message).toContain('plain http');
 });

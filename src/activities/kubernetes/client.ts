@@ -57,6 +57,11 @@ export class KubeClient {
     return new KubeClient(KubeClient.read(KubeClient.source(kubeconfigPath, env)));
   }
 
+  /** Runs `then` if reading the configuration fails (so a caller can drop this client and retry). */
+  onLoadFailure(then: () => void): void {
+    this.loaded.catch(then);
+  }
+
   private static source(kubeconfigPath: string | undefined, env: NodeJS.ProcessEnv): ConfigSource {
     const files = (kubeconfigPath ?? env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
     const homeConfig = path.join(env.HOME ?? os.homedir(), '.kube', 'config');
