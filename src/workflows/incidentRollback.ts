@@ -18,6 +18,7 @@ import { procedureInputErrors } from '../domain/procedures/registry.js';
 import { incidentRollbackInput, type IncidentRollbackInput } from '../domain/schemas/incidentRollback.js';
 import { notifications, temporalApi } from './incident/activities.js';
 import { plannedChanges, waitForApprovalOrTimeout, waitForInvestigation } from './incident/approval.js';
+import { alongside } from './incident/alongside.js';
 import { listenForPeople } from './incident/humanInput.js';
 import { Incident, SELF } from './incident/incident.js';
 import { monitorErrorRate } from './incident/monitoring.js';
@@ -44,9 +45,10 @@ export async function incidentRollback(rawInput: unknown): Promise<IncidentResul
   try {
     // "Incident severity assessed", "Incident commander assigned"; the deadline clock starts.
     await incident.assess();
-    // Not a floating promise: awaited below, so an error in it fails the incident visibly.
+    // The SLA timers run beside the body, joined with it: an error in them fails the incident
+    // at once; they stop when the body ends and are awaited below.
     sla = enforceSla(incident);
-    return await handle(incident);
+    return await alongside(handle(incident), sla);
   } catch (error) {
     // A phase change the table forbids is a bug: fail visibly, naming the transition.
     if (error instanceof IllegalTransition)

@@ -2,6 +2,8 @@
 // has not finished) SlaBreached, an escalation paged again every `repageMinutes` until the
 // rollback finishes, and the incident carries on. A new severity re-arms the timers from its
 // own deadline. The loop ends when the incident settles, its body ends, or at its overall limit.
+// It runs alongside the body and is joined with it (`alongside`), so an error in it fails the
+// incident at once instead of floating.
 import { condition } from '@temporalio/workflow';
 import type { Incident } from './incident.js';
 
