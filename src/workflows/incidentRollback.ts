@@ -12,13 +12,14 @@ import {
   renderRollbackInProgress,
 } from '../domain/incident/announcements.js';
 import { DEADLINE_MS } from '../domain/decisionMatrix.js';
-import type { ClosedPhase } from '../domain/incident/phases.js';
+import { IllegalTransition, type ClosedPhase } from '../domain/incident/phases.js';
 import { describeOutcome, reportsVerified } from '../domain/incident/procedures.js';
 import { procedureInputErrors } from '../domain/procedures/registry.js';
 import { incidentRollbackInput, type IncidentRollbackInput } from '../domain/schemas/incidentRollback.js';
 import { notifications, temporalApi } from './incident/activities.js';
 import { plannedChanges, waitForApprovalOrTimeout, waitForInvestigation } from './incident/approval.js';
-import { listenForPeople, type Decisions } from './incident/humanInput.js';
+import { alongside } from './incident/alongside.js';
+import { listenForPeople } from './incident/humanInput.js';
 import { Incident, SELF } from './incident/incident.js';
 import { monitorErrorRate } from './incident/monitoring.js';
 import {
@@ -39,17 +40,23 @@ export async function incidentRollback(rawInput: unknown): Promise<IncidentResul
   const input = parseInput(incidentRollbackInput, rawInput, 'incidentRollback');
   await checkBeforeAnything(input);
   const incident = new Incident(input);
-  const decisions = listenForPeople(incident);
-  // Not a floating promise: awaited below, so an error in it fails the incident visibly.
+  listenForPeople(incident);
   let sla: Promise<void> | undefined;
   try {
     // "Incident severity assessed", "Incident commander assigned"; the deadline clock starts.
     await incident.assess();
+    // The SLA timers run beside the body, joined with it: an error in them fails the incident
+    // at once; they stop when the body ends and are awaited below.
     sla = enforceSla(incident);
-    return await handle(incident, decisions);
+    return await alongside(handle(incident), sla);
+  } catch (error) {
+    // A phase change the table forbids is a bug: fail visibly, naming the transition.
+    if (error instanceof IllegalTransition)
+      throw procedureFailure('IllegalTransition', `incidentRollback: ${error.message}`);
+    throw error;
   } finally {
-    incident.ended = true;
-    await Promise.all(incident.forwarding);
+    incident.end();
+    await incident.forwarded();
     await sla;
   }
 }
@@ -71,7 +78,7 @@ async function checkBeforeAnything(input: IncidentRollbackInput): Promise<void> 
   }
 }
 
-async function handle(incident: Incident, decisions: Decisions): Promise<IncidentResult> {
+async function handle(incident: Incident): Promise<IncidentResult> {
   if (incident.procedures.length > 0) {
     try {
       await planProcedures(incident);
@@ -85,11 +92,7 @@ async function handle(incident: Incident, decisions: Decisions): Promise<Inciden
     const detail = `dry run: nothing changed. Plans: ${plannedChanges(incident).join('; ') || 'none'}`;
     return closeWithoutRollback(incident, 'dry-run', detail);
   }
-  incident.refire = recentRollback(incident);
-  if (incident.refire) {
-    incident.record('refire-guard', `no automatic rollback: ${incident.refire}`);
-    incident.escalate(incident.refire, 'a person to confirm or reject another rollback');
-  }
+  incident.guardRefire(recentRollback(incident));
 
   for (;;) {
     if (incident.abortedBy) return closeWithoutRollback(incident, 'aborted', `aborted by ${incident.abortedBy}`);
@@ -106,9 +109,9 @@ async function handle(incident: Incident, decisions: Decisions): Promise<Inciden
 
       // P1, major errors (> 5%): rollback after confirmation (< 15 min).
       case 'rollback-after-confirmation': {
-        const answer = await waitForApprovalOrTimeout(incident, decisions);
+        const answer = await waitForApprovalOrTimeout(incident);
         if (answer === 'confirmed') return rollBack(incident);
-        if (answer === 'rejected') return closeWithoutRollback(incident, 'rejected', decidedBy(decisions));
+        if (answer === 'rejected') return closeWithoutRollback(incident, 'rejected', decidedBy(incident));
         if (answer === 'aborted') return closeWithoutRollback(incident, 'aborted', abortedBy(incident));
         if (answer === 'expired') return expire(incident);
         break; // a new severity: take its action
@@ -116,17 +119,17 @@ async function handle(incident: Incident, decisions: Decisions): Promise<Inciden
 
       // P1, performance degradation (> 50%): rollback after investigation (< 30 min).
       case 'rollback-after-investigation': {
-        const finding = await waitForInvestigation(incident, decisions);
+        const finding = await waitForInvestigation(incident);
         if (finding === 'rollback') {
           // With the re-fire guard up, an investigation's "roll back" still needs a confirmation.
           if (incident.needsPerson) {
-            incident.classification = { ...incident.classification, action: 'rollback-after-confirmation' };
+            incident.requireConfirmation();
             break;
           }
           return rollBack(incident);
         }
         if (finding === 'no-rollback') {
-          return closeWithoutRollback(incident, 'investigated-no-rollback', investigatedBy(decisions));
+          return closeWithoutRollback(incident, 'investigated-no-rollback', investigatedBy(incident));
         }
         if (finding === 'aborted') return closeWithoutRollback(incident, 'aborted', abortedBy(incident));
         if (finding === 'expired') return expire(incident);
@@ -160,8 +163,7 @@ async function handle(incident: Incident, decisions: Decisions): Promise<Inciden
 
 /** Announce, apply the plans, verify from readings, announce completion, schedule follow-ups. */
 async function rollBack(incident: Incident): Promise<IncidentResult> {
-  incident.rollbackStartedMs = Date.now();
-  incident.enter('rolling-back', 'starting the rollback procedures');
+  incident.startRollback('starting the rollback procedures');
   const expectedMinutes = (DEADLINE_MS[incident.action] ?? DEADLINE_MS['rollback-after-confirmation']!) / 60_000;
   incident.announce(
     'rollback-in-progress',
@@ -189,7 +191,7 @@ async function rollBack(incident: Incident): Promise<IncidentResult> {
   }
 
   const verification = await verifyWithChecks(incident, await verifyAfterRollback(incident));
-  incident.verification = verification;
+  incident.recordVerification(verification);
   const results = incident.procedures.map((p) => p.result);
   const allVerified = results.every(reportsVerified);
   const outcome: ClosedPhase =
@@ -201,7 +203,7 @@ async function rollBack(incident: Incident): Promise<IncidentResult> {
   incident.announce(
     'rollback-complete',
     renderRollbackComplete({
-      durationMinutes: Math.max(1, Math.ceil((incident.rollbackFinishedMs! - incident.rollbackStartedMs) / 60_000)),
+      durationMinutes: Math.max(1, Math.ceil((incident.rollbackFinishedMs! - incident.rollbackStartedMs!) / 60_000)),
       allVerified,
       currentVersions: incident.procedures.map((p) => describeOutcome(p.target, p.result)),
       verdict: verification.verdict,
@@ -220,7 +222,7 @@ async function rollBack(incident: Incident): Promise<IncidentResult> {
   }
   incident.tick('rollback-documented', SELF, 'the incident timeline records every step with who and when');
   // The follow-ups carry the checklist on, so they start once the announcements have landed.
-  await incident.notifier.flush();
+  await incident.flushNotifications();
   await startFollowUps(incident);
   incident.close(outcome, `rollback complete (${verification.verdict}); follow-ups scheduled`);
   return result(incident, outcome);
@@ -239,17 +241,16 @@ async function startFollowUps(incident: Incident): Promise<void> {
       environment: incident.input.environment,
       completedAt: new Date().toISOString(),
       channels: incident.channels,
-      checklist: incident.checklist,
+      checklist: [...incident.checklist],
     },
   });
-  incident.followUpsWorkflowId = workflowId;
-  incident.record('follow-ups-started', `reminders at 1 hour, 24 hours and 1 week: workflow ${workflowId}`);
+  incident.followUpsStarted(workflowId);
 }
 
 async function closeWithoutRollback(incident: Incident, outcome: ClosedPhase, detail: string): Promise<IncidentResult> {
   incident.close(outcome, detail);
   incident.announce('incident-closed', renderIncidentClosed(incident.header, outcome, detail));
-  await incident.notifier.flush();
+  await incident.flushNotifications();
   return result(incident, outcome);
 }
 
@@ -264,8 +265,8 @@ async function expire(incident: Incident): Promise<IncidentResult> {
 /** Closes with `outcome`, pages the escalation channels, and fails non-retryably with `type`. */
 async function failWithPage(incident: Incident, outcome: ClosedPhase, type: string, detail: string): Promise<never> {
   incident.close(outcome, detail);
-  incident.notifier.send('rollback-failed', renderRollbackFailed(incident.header, detail), incident.escalationChannels);
-  await incident.notifier.flush();
+  incident.page('rollback-failed', renderRollbackFailed(incident.header, detail));
+  await incident.flushNotifications();
   throw procedureFailure(type, `incidentRollback: ${detail}`);
 }
 
@@ -277,14 +278,14 @@ function result(incident: Incident, outcome: ClosedPhase): IncidentResult {
     severity: incident.severity,
     outcome,
     slaBreached: incident.slaBreached,
-    procedures: incident.procedures,
+    procedures: [...incident.procedures],
     followUpsWorkflowId: incident.followUpsWorkflowId,
     verification: incident.verification,
   };
 }
 
-const decidedBy = (d: Decisions) => `rejected by ${d.approval?.by}${d.approval?.notes ? `: ${d.approval.notes}` : ''}`;
-const investigatedBy = (d: Decisions) =>
-  `investigation by ${d.investigation?.by}: no rollback${d.investigation?.notes ? ` (${d.investigation.notes})` : ''}`;
+const decidedBy = ({ approval: a }: Incident) => `rejected by ${a?.by}${a?.notes ? `: ${a.notes}` : ''}`;
+const investigatedBy = ({ investigation: i }: Incident) =>
+  `investigation by ${i?.by}: no rollback${i?.notes ? ` (${i.notes})` : ''}`;
 const abortedBy = (incident: Incident) =>
   incident.abortedBy ? `aborted by ${incident.abortedBy}` : 'no confirm or reject in time: aborted by policy';

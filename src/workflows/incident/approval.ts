@@ -3,7 +3,6 @@
 // escalate and page again every `repageMinutes`, and the incident's overall limit ends them.
 import { renderConfirmationRequest, renderInvestigationRequest } from '../../domain/incident/announcements.js';
 import { describeChange } from '../../domain/incident/procedures.js';
-import type { Decisions } from './humanInput.js';
 import type { Incident } from './incident.js';
 import { waitPaging } from './repage.js';
 
@@ -16,18 +15,14 @@ export function plannedChanges(incident: Incident): string[] {
   return incident.procedures.map((p) => `${p.target}: ${p.plan ? describeChange(p.plan) : 'not planned'}`);
 }
 
-export async function waitForApprovalOrTimeout(incident: Incident, decisions: Decisions): Promise<ApprovalOutcome> {
+export async function waitForApprovalOrTimeout(incident: Incident): Promise<ApprovalOutcome> {
   const { timeoutMinutes } = incident.input.confirmation;
   // A re-fired alert or an unconfirmed raise never rolls back on its own, whatever the policy.
   const onTimeout =
     incident.needsPerson && incident.input.confirmation.onTimeout === 'rollback'
       ? 'escalate'
       : incident.input.confirmation.onTimeout;
-  decisions.approval = undefined;
-  incident.enter(
-    'awaiting-confirmation',
-    `waiting for confirm or reject (no answer in ${timeoutMinutes} min: ${onTimeout})`,
-  );
+  incident.awaitConfirmation(`waiting for confirm or reject (no answer in ${timeoutMinutes} min: ${onTimeout})`);
   incident.announce(
     'confirmation-request',
     renderConfirmationRequest(incident.header, incident.input.reason, incident.deadlineIso() ?? 'none', {
@@ -35,7 +30,7 @@ export async function waitForApprovalOrTimeout(incident: Incident, decisions: De
       refire: incident.refire,
     }),
   );
-  const answered = () => decisions.approval !== undefined;
+  const answered = () => incident.approval !== undefined;
   let waited = await incident.waitFor(answered, timeoutMinutes * MINUTE);
   if (waited === 'timeout') {
     incident.record('confirmation-timeout', `no confirm or reject within ${timeoutMinutes} minutes: ${onTimeout}`);
@@ -45,7 +40,7 @@ export async function waitForApprovalOrTimeout(incident: Incident, decisions: De
       case 'abort':
         return 'aborted';
       case 'escalate':
-        incident.currentStep = 'waiting for confirm or reject (escalated)';
+        incident.showStep('waiting for confirm or reject (escalated)');
         waited = await waitPaging(
           incident,
           answered,
@@ -55,27 +50,26 @@ export async function waitForApprovalOrTimeout(incident: Incident, decisions: De
     }
   }
   if (waited !== 'done') return waited as ApprovalOutcome;
-  return decisions.approval!.decision;
+  return incident.approval!.decision;
 }
 
 export type InvestigationOutcome = 'rollback' | 'no-rollback' | 'aborted' | 'severity-changed' | 'expired';
 
-export async function waitForInvestigation(incident: Incident, decisions: Decisions): Promise<InvestigationOutcome> {
+export async function waitForInvestigation(incident: Incident): Promise<InvestigationOutcome> {
   const { timeoutMinutes, onTimeout } = incident.input.investigation;
-  incident.enter(
-    'awaiting-investigation',
+  incident.awaitInvestigation(
     `waiting for investigationResult { rollback, by, notes } (${timeoutMinutes} min: ${onTimeout})`,
   );
   incident.announce(
     'investigation-request',
     renderInvestigationRequest(incident.header, incident.input.reason, incident.deadlineIso() ?? 'none'),
   );
-  const reported = () => decisions.investigation !== undefined;
+  const reported = () => incident.investigation !== undefined;
   let waited = await incident.waitFor(reported, timeoutMinutes * MINUTE);
   if (waited === 'timeout') {
     incident.record('confirmation-timeout', `no investigation result within ${timeoutMinutes} minutes: ${onTimeout}`);
     if (onTimeout === 'abort') return 'aborted';
-    incident.currentStep = 'waiting for investigationResult (escalated)';
+    incident.showStep('waiting for investigationResult (escalated)');
     waited = await waitPaging(
       incident,
       reported,
@@ -84,5 +78,5 @@ export async function waitForInvestigation(incident: Incident, decisions: Decisi
     );
   }
   if (waited !== 'done') return waited as InvestigationOutcome;
-  return decisions.investigation!.rollback ? 'rollback' : 'no-rollback';
+  return incident.investigation!.rollback ? 'rollback' : 'no-rollback';
 }

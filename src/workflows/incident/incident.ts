@@ -1,17 +1,26 @@
-// One incident's state: its classification, phase, deadline, timeline, checklist and procedure
-// runs, kept in step with the search attributes. The workflow's steps change it only through
-// these methods, so every change is recorded.
-import { condition, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { isMoreSevere, type Classification } from '../../domain/decisionMatrix.js';
-import { findChecklistItem, newChecklist, tick, type ChecklistItemId } from '../../domain/incident/checklist.js';
-import { describeTarget } from '../../domain/procedures/registry.js';
-import { isClosed, type ClosedPhase, type Phase } from '../../domain/incident/phases.js';
-import type { TimelineEntry, TimelineKind } from '../../domain/incident/timeline.js';
+// One incident in its workflow: the state and its rules (src/domain/incident/state.ts) plus what
+// needs Temporal: waits, logs, search attributes kept in step with the phase, notification
+// activities, and `confirm` forwarded to a procedure waiting for one. Message handlers and the
+// workflow's steps change the incident only through these methods.
 import {
-  classifyIncident,
-  type IncidentRollbackInput,
-  type NotificationChannel,
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  log,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { Severity } from '../../domain/decisionMatrix.js';
+import type { NotificationKind } from '../../domain/incident/notifications.js';
+import type { Phase } from '../../domain/incident/phases.js';
+import { IncidentState } from '../../domain/incident/state.js';
+import type { TimelineEntry } from '../../domain/incident/timeline.js';
+import type {
+  ConfirmRequest,
+  IncidentRollbackInput,
+  NotificationChannel,
+  RejectRequest,
 } from '../../domain/schemas/incidentRollback.js';
 import {
   RollbackEnvironment,
@@ -21,14 +30,13 @@ import {
   ROLLBACK_SEARCH_ATTRIBUTES,
   SlaBreached,
 } from '../../temporal/searchAttributes.js';
-import type { NotificationKind } from '../../domain/incident/notifications.js';
-import { renderEscalation } from '../../domain/incident/announcements.js';
+import { confirmSignal as childConfirmSignal } from '../support/confirmation.js';
+import type { ProcedureAwaiting } from '../support/procedureSignals.js';
 import { temporalApi } from './activities.js';
-import { Notifier } from './notifier.js';
-import type { IncidentStatus, ProcedureRun, VerificationSummary } from './types.js';
+import type { ApprovalReceipt } from './messages.js';
+import { Notifier, reason } from './notifier.js';
 
-/** Who ticks the checklist items the workflow does itself. */
-export const SELF = 'incidentRollback';
+export { SELF, type SlaWindow } from '../../domain/incident/state.js';
 
 /**
  * How a wait ended: its own condition, a new severity (re-plan), an abort, its timeout, or the
@@ -36,179 +44,34 @@ export const SELF = 'incidentRollback';
  */
 export type WaitOutcome = 'done' | 'severity-changed' | 'aborted' | 'timeout' | 'expired';
 
-const MINUTE = 60_000;
-
-/** The deadline window of the current severity: from when it was assessed to when it is due. */
-export interface SlaWindow {
-  fromMs: number;
-  deadlineMs: number;
-  /** False for monitoring: its deadline ends the watch, it is not a rollback to breach. */
-  enforced: boolean;
-}
-
-export class Incident {
-  readonly id = workflowInfo().workflowId;
-  readonly detectedAtMs: number;
-  classification: Classification;
-  /** Bumped whenever the severity changes, so waits and SLA timers re-plan. */
-  revision = 0;
-  phase: Phase = 'assessing';
-  currentStep = 'assessing severity';
-  sla: SlaWindow | null = null;
-  slaWarned = false;
-  slaBreached = false;
-  abortedBy?: string;
-  alerts = 0;
-  /** Resolved alerts received (the trigger's `alertResolved`). */
-  alertsResolved = 0;
-  rollbackStartedMs?: number;
-  rollbackFinishedMs?: number;
-  followUpsWorkflowId?: string;
-  /** The incident's overall limit (epoch ms): every wait ends by then. */
-  readonly expiresAtMs: number;
-  /** Set when a plan shows a recent rollback of this target: no rollback without a person. */
-  refire?: string;
-  /**
-   * Set when something other than an approver (an alert, the monitor) made the rollback
-   * immediate while approvers are set: it still waits for a confirmation, and pages.
-   */
-  confirmationRequired = false;
-  /** Set once the workflow body has returned or failed: background loops stop. */
-  ended = false;
-  verification?: VerificationSummary;
+export class Incident extends IncidentState {
+  readonly #notifier: Notifier;
   /** Signals forwarded to child procedures, awaited before the incident closes. */
-  readonly forwarding: Promise<void>[] = [];
-  readonly timeline: TimelineEntry[] = [];
-  readonly checklist = newChecklist();
-  readonly procedures: ProcedureRun[];
-  readonly notifier: Notifier;
-  private searchAttributes = false;
+  readonly #forwarding: Promise<void>[] = [];
+  #searchAttributes = false;
 
-  constructor(readonly input: IncidentRollbackInput) {
-    this.detectedAtMs = input.detectedAt ? Date.parse(input.detectedAt) : workflowInfo().startTime.getTime();
-    this.classification = classifyIncident(input, input.thresholds);
-    this.expiresAtMs = workflowInfo().startTime.getTime() + input.maxDurationHours * 60 * MINUTE;
-    this.procedures = input.procedures.map((p, i) => ({
-      type: p.type,
-      workflowId: `${this.id}-${i + 1}-${p.type}`,
-      target: describeTarget(p),
-      status: 'pending',
-    }));
-    this.notifier = new Notifier(
+  constructor(input: IncidentRollbackInput) {
+    const info = workflowInfo();
+    super(input, { id: info.workflowId, startedAtMs: info.startTime.getTime(), now: () => Date.now() });
+    this.#notifier = new Notifier(
       (kind, message) => this.record(kind, message),
-      () => ({
-        incidentId: this.id,
-        service: input.service,
-        environment: input.environment,
-        severity: this.classification.severity,
-      }),
+      () => this.header,
     );
   }
 
-  get severity() {
-    return this.classification.severity;
-  }
-  get action() {
-    return this.classification.action;
-  }
-  get closed(): boolean {
-    return isClosed(this.phase);
-  }
-  get header() {
-    return {
-      incidentId: this.id,
-      service: this.input.service,
-      environment: this.input.environment,
-      severity: this.severity,
-    };
-  }
-  get channels(): NotificationChannel[] {
-    return this.input.notify.channels;
-  }
-  get escalationChannels(): NotificationChannel[] {
-    return this.input.notify.escalation.length > 0 ? this.input.notify.escalation : this.input.notify.channels;
-  }
-
-  record(kind: TimelineKind, message: string, by?: string): void {
-    this.timeline.push({ at: new Date().toISOString(), kind, ...(by ? { by } : {}), message });
-    log.info(message, { incidentId: this.id, kind, by });
-  }
-
-  /** Runbook: "Incident severity assessed", "Incident commander assigned". */
-  async assess(): Promise<void> {
-    const c = this.classification;
-    this.sla = this.slaFor(c, this.detectedAtMs);
-    this.record('assessed', `${c.severity} (${c.rule}): ${c.action}`, this.input.requestedBy);
-    this.tick('severity-assessed', SELF);
-    if (this.input.incidentCommander) {
-      this.tick('commander-assigned', this.input.requestedBy, `incident commander: ${this.input.incidentCommander}`);
-    }
+  /** Assesses (see IncidentState), then keeps the search attributes when the server has them. */
+  override async assess(): Promise<void> {
+    super.assess();
     const missing = await temporalApi.missingSearchAttributes(ROLLBACK_SEARCH_ATTRIBUTES.map((k) => k.name));
-    this.searchAttributes = missing.length === 0;
-    if (!this.searchAttributes) log.warn(`search attributes not registered, not kept: ${missing.join(', ')}`);
-    this.upsert([
+    this.#searchAttributes = missing.length === 0;
+    if (!this.#searchAttributes) log.warn(`search attributes not registered, not kept: ${missing.join(', ')}`);
+    this.#upsert([
       { key: RollbackService, value: this.input.service },
       { key: RollbackEnvironment, value: this.input.environment },
-      { key: RollbackSeverity, value: c.severity },
+      { key: RollbackSeverity, value: this.severity },
       { key: RollbackPhase, value: this.phase },
       { key: SlaBreached, value: false },
     ]);
-  }
-
-  enter(phase: Phase, step: string): void {
-    if (phase !== this.phase) this.record('phase', `${this.phase} -> ${phase}: ${step}`);
-    this.phase = phase;
-    this.currentStep = step;
-    this.upsert([{ key: RollbackPhase, value: phase }]);
-  }
-
-  close(outcome: ClosedPhase, step: string): void {
-    this.enter(outcome, step);
-  }
-
-  /**
-   * Raises the severity (never lowers it); true when it changed. With approvers set, only an
-   * approver can make a rollback immediate: an alert or the monitor raises the severity, its
-   * deadline and pages, but the rollback still waits for a confirmation.
-   */
-  raise(to: Classification, by: string, why: string, options: { byApprover?: boolean } = {}): boolean {
-    if (!isMoreSevere(to.severity, this.severity)) return false;
-    if (this.input.approvers && !options.byApprover && to.action === 'immediate-rollback') {
-      this.confirmationRequired = true;
-    }
-    const from = this.severity;
-    this.classification = to;
-    this.revision += 1;
-    // A new severity is a new detection: its deadline counts from now.
-    this.sla = this.slaFor(to, Date.now());
-    this.slaWarned = false;
-    this.record('severity-changed', `${from} -> ${to.severity} (${to.rule}): ${why}`, by);
-    this.upsert([{ key: RollbackSeverity, value: to.severity }]);
-    this.escalate(`severity raised from ${from} to ${to.severity}: ${why}`, `the ${to.action.replace(/-/g, ' ')}`);
-    return true;
-  }
-
-  /** Tells the escalation channels; the incident carries on. */
-  escalate(why: string, waitingFor: string): void {
-    this.record('escalated', `escalated: ${why}`);
-    this.notifier.send('escalation', renderEscalation(this.header, why, waitingFor), this.escalationChannels);
-  }
-
-  /** An announcement to the incident's channels; the first delivery notifies the stakeholders. */
-  announce(kind: NotificationKind, text: string, checklistItem: ChecklistItemId = 'stakeholders-notified'): void {
-    this.notifier.send(kind, text, this.channels, () => this.tick(checklistItem, SELF, `${kind} delivered`));
-  }
-
-  markSlaBreached(): void {
-    this.slaBreached = true;
-    this.upsert([{ key: SlaBreached, value: true }]);
-  }
-
-  tick(id: ChecklistItemId, by: string, notes?: string): void {
-    const item = findChecklistItem(this.checklist, id)!;
-    if (tick(item, by, new Date().toISOString(), notes)) {
-      this.record('checklist', `checklist: ${item.text}${notes ? ` (${notes})` : ''}`, by);
-    }
   }
 
   /**
@@ -229,55 +92,95 @@ export class Incident {
     return 'done';
   }
 
-  deadlineIso(): string | null {
-    return this.sla ? new Date(this.sla.deadlineMs).toISOString() : null;
+  /**
+   * `confirm` (update): forwarded to a procedure waiting for a person while the rollback runs,
+   * else decides the rollback. A refusal fails the update with its reason (and is recorded).
+   */
+  confirm(req: ConfirmRequest): ApprovalReceipt {
+    const waiting = this.waitingProcedure;
+    if (waiting && this.phase === 'rolling-back') return this.#forward(waiting, req);
+    return this.#decided(this.decide('confirmed', req));
   }
 
-  status(): IncidentStatus {
-    const now = Date.now();
-    return {
-      incidentId: this.id,
-      service: this.input.service,
-      environment: this.input.environment,
-      phase: this.phase,
-      severity: this.severity,
-      action: this.action,
-      rule: this.classification.rule,
-      detectedAt: new Date(this.detectedAtMs).toISOString(),
-      deadline: this.deadlineIso(),
-      timeLeftMs: this.sla ? this.sla.deadlineMs - now : null,
-      asOf: new Date(now).toISOString(),
-      slaWarned: this.slaWarned,
-      slaBreached: this.slaBreached,
-      currentStep: this.currentStep,
-      incidentCommander: this.incidentCommander(),
-      alerts: this.alerts,
-      alertsResolved: this.alertsResolved,
-      procedures: this.procedures,
-      followUpsWorkflowId: this.followUpsWorkflowId,
-      refire: this.refire,
-      expiresAt: new Date(this.expiresAtMs).toISOString(),
-      verification: this.verification,
-    };
+  /** `reject` (update); a refusal fails the update with its reason. */
+  reject(req: RejectRequest): ApprovalReceipt {
+    return this.#decided(this.decide('rejected', req));
   }
 
-  /** True when the rollback must wait for a person whatever the severity says. */
-  get needsPerson(): boolean {
-    return this.refire !== undefined || this.confirmationRequired;
+  /** The signal forms: a refusal is recorded, there is no caller to answer. */
+  confirmBySignal(req: ConfirmRequest): void {
+    ignoreRefusal(() => this.confirm(req));
+  }
+  rejectBySignal(req: RejectRequest): void {
+    ignoreRefusal(() => this.reject(req));
   }
 
-  incidentCommander(): string | undefined {
-    const item = findChecklistItem(this.checklist, 'commander-assigned')!;
-    return this.input.incidentCommander ?? (item.done ? item.by : undefined);
+  /** Waits for the `confirm` signals forwarded to procedures. */
+  async forwarded(): Promise<void> {
+    await Promise.all(this.#forwarding);
   }
 
-  /** Fix-forward has no deadline ("next deployment"). */
-  private slaFor(c: Classification, fromMs: number): SlaWindow | null {
-    if (c.deadlineMs === null) return null;
-    return { fromMs, deadlineMs: fromMs + c.deadlineMs, enforced: c.action !== 'monitor' };
+  /** Waits for the outstanding announcements (each is an activity of its own). */
+  async flushNotifications(): Promise<void> {
+    await this.#notifier.flush();
   }
 
-  private upsert(pairs: SearchAttributeUpdatePair[]): void {
-    if (this.searchAttributes) upsertSearchAttributes(pairs);
+  #forward(waiting: ProcedureAwaiting, req: ConfirmRequest): ApprovalReceipt {
+    const refusal = this.confirmProcedureStep(waiting, req.by);
+    if (refusal) throw approvalRefused(refusal);
+    this.#forwarding.push(
+      getExternalWorkflowHandle(waiting.workflowId)
+        .signal(childConfirmSignal, { by: req.by, step: waiting.step, ...(req.notes ? { note: req.notes } : {}) })
+        .catch((error: unknown) =>
+          this.record('notification-failed', `confirm to ${waiting.workflowId} failed: ${reason(error)}`),
+        ),
+    );
+    return { accepted: true, decision: 'confirmed', by: req.by, phase: this.phase };
+  }
+
+  #decided(decision: ReturnType<IncidentState['decide']>): ApprovalReceipt {
+    if ('refused' in decision) throw approvalRefused(decision.refused);
+    return decision.accepted;
+  }
+
+  protected override recorded(entry: TimelineEntry): void {
+    log.info(entry.message, { incidentId: this.id, kind: entry.kind, by: entry.by });
+  }
+
+  protected override phaseEntered(phase: Phase): void {
+    this.#upsert([{ key: RollbackPhase, value: phase }]);
+  }
+
+  protected override severityRaised(severity: Severity): void {
+    this.#upsert([{ key: RollbackSeverity, value: severity }]);
+  }
+
+  protected override slaBreachMarked(): void {
+    this.#upsert([{ key: SlaBreached, value: true }]);
+  }
+
+  protected override notify(
+    kind: NotificationKind,
+    text: string,
+    channels: NotificationChannel[],
+    onDelivered?: () => void,
+  ): void {
+    this.#notifier.send(kind, text, channels, onDelivered);
+  }
+
+  #upsert(pairs: SearchAttributeUpdatePair[]): void {
+    if (this.#searchAttributes) upsertSearchAttributes(pairs);
+  }
+}
+
+function approvalRefused(refusal: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'ApprovalRefused', message: refusal, nonRetryable: true });
+}
+
+function ignoreRefusal(approve: () => unknown): void {
+  try {
+    approve();
+  } catch (error) {
+    if (!(error instanceof ApplicationFailure)) throw error;
   }
 }

@@ -20,8 +20,7 @@ export async function monitorErrorRate(incident: Incident): Promise<MonitoringOu
   const everyMs = (monitoring?.intervalMinutes ?? 5) * MINUTE;
   const outageAfter = monitoring?.failedProbesForOutage ?? 3;
   const end = new Date(until).toISOString();
-  incident.enter(
-    'monitoring',
+  incident.startMonitoring(
     source
       ? `polling the ${describeErrorRateSource(source)} every ${everyMs / MINUTE} min until ${end}`
       : `watching alerts until ${end} (no error-rate source given)`,

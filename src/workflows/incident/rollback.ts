@@ -72,7 +72,7 @@ export class PlanFailed extends Error {}
 export async function planProcedures(incident: Incident): Promise<void> {
   for (const [index, procedure] of incident.input.procedures.entries()) {
     const run = incident.procedures[index]!;
-    incident.currentStep = `planning ${index + 1}/${incident.procedures.length}: ${run.target}`;
+    incident.showStep(`planning ${index + 1}/${incident.procedures.length}: ${run.target}`);
     try {
       const result = await executeChild(procedure.type, {
         workflowId: `${run.workflowId}-plan`,
@@ -86,15 +86,15 @@ export async function planProcedures(incident: Incident): Promise<void> {
         lastRollback: c.lastRollback,
         pin: c.pin,
       };
-      Object.assign(run, { status: 'planned', plan });
+      incident.procedurePlanned(index, plan);
       incident.record(
         'procedure-planned',
         `${run.target}: ${c.from ?? '?'} -> ${c.to ?? '?'}${c.message ? ` (${c.message})` : ''}`,
       );
     } catch (error) {
-      Object.assign(run, { status: 'failed', error: reason(error) });
-      incident.record('procedure-failed', `${run.target}: plan failed: ${run.error}`);
-      throw new PlanFailed(`${run.target} (workflow ${run.workflowId}-plan) could not be planned: ${run.error}`);
+      const failed = incident.procedurePlanFailed(index, reason(error));
+      incident.record('procedure-failed', `${run.target}: plan failed: ${failed.error}`);
+      throw new PlanFailed(`${run.target} (workflow ${run.workflowId}-plan) could not be planned: ${failed.error}`);
     }
   }
 }
@@ -116,8 +116,8 @@ export function recentRollback(incident: Incident): string | undefined {
 export async function runProcedures(incident: Incident): Promise<void> {
   for (const [index, procedure] of incident.input.procedures.entries()) {
     const run = incident.procedures[index]!;
-    incident.currentStep = `procedure ${index + 1}/${incident.procedures.length}: ${run.target}`;
-    Object.assign(run, { status: 'running', startedAt: new Date().toISOString() });
+    incident.showStep(`procedure ${index + 1}/${incident.procedures.length}: ${run.target}`);
+    incident.procedureStarted(index);
     incident.record('procedure-started', `${run.target} (workflow ${run.workflowId})`);
     const pin = run.plan?.pin;
     try {
@@ -127,31 +127,24 @@ export async function runProcedures(incident: Incident): Promise<void> {
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
       if (index === 0) incident.tick('rollback-executed', SELF, run.target);
-      run.result = await pending;
-      Object.assign(run, { status: 'succeeded', finishedAt: new Date().toISOString(), awaiting: undefined });
-      const c = contractOf(run.result);
+      const result = incident.procedureSucceeded(index, await pending).result;
+      const c = contractOf(result);
       incident.record(
         'procedure-succeeded',
-        `${run.target}: ${c.message ?? 'finished'}${reportsVerified(run.result) ? ' (verified its result)' : ''}`,
+        `${run.target}: ${c.message ?? 'finished'}${reportsVerified(result) ? ' (verified its result)' : ''}`,
       );
     } catch (error) {
       const type = failureTypeOf(error);
-      Object.assign(run, {
-        status: 'failed',
-        finishedAt: new Date().toISOString(),
-        error: reason(error),
-        awaiting: undefined,
-      });
-      incident.record('procedure-failed', `${run.target} failed (${type}): ${run.error}`);
+      const { error: failure } = incident.procedureFailed(index, reason(error));
+      incident.record('procedure-failed', `${run.target} failed (${type}): ${failure}`);
       const why =
         type === 'TargetChanged'
-          ? `${run.target} changed since it was planned; nothing more was rolled back, re-plan by hand: ${run.error}`
-          : `${procedure.type} (workflow ${run.workflowId}) failed: ${run.error}`;
+          ? `${run.target} changed since it was planned; nothing more was rolled back, re-plan by hand: ${failure}`
+          : `${procedure.type} (workflow ${run.workflowId}) failed: ${failure}`;
       throw new RollbackFailed(why, type);
     }
   }
-  incident.tick('progress-monitored', SELF, 'every procedure workflow followed to completion');
-  incident.rollbackFinishedMs = Date.now();
+  incident.proceduresFinished();
 }
 
 /**
@@ -173,7 +166,7 @@ export async function verifyAfterRollback(incident: Incident): Promise<Verificat
   let streak = 0;
   let readable = 0;
   let last: { errorRatePct?: number; latencyMs?: number } = {};
-  incident.currentStep = `verifying: ${healthyReadings} healthy readings in a row, every ${intervalMinutes} min`;
+  incident.showStep(`verifying: ${healthyReadings} healthy readings in a row, every ${intervalMinutes} min`);
   for (;;) {
     const errorRatePct = source ? await readErrorRate(incident, source) : undefined;
     const latencyMs = latency ? await readLatency(incident, latency) : undefined;
@@ -241,7 +234,7 @@ export async function verifyWithChecks(
   const checks = incident.input.verification.checks;
   if (checks.length === 0) return readings;
   const workflowId = `${incident.id}-verify-${workflowInfo().runId}`;
-  incident.currentStep = `verifying: ${checks.length} checks (workflow ${workflowId})`;
+  incident.showStep(`verifying: ${checks.length} checks (workflow ${workflowId})`);
   incident.record('verification', `running ${checks.map((c) => c.check).join(', ')} (workflow ${workflowId})`);
   let report: VerifyRollbackResult;
   try {

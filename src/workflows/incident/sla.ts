@@ -2,8 +2,9 @@
 // has not finished) SlaBreached, an escalation paged again every `repageMinutes` until the
 // rollback finishes, and the incident carries on. A new severity re-arms the timers from its
 // own deadline. The loop ends when the incident settles, its body ends, or at its overall limit.
+// It runs alongside the body and is joined with it (`alongside`), so an error in it fails the
+// incident at once instead of floating.
 import { condition } from '@temporalio/workflow';
-import { renderSlaBreach, renderSlaWarning } from '../../domain/incident/announcements.js';
 import type { Incident } from './incident.js';
 
 export const SLA_WARNING_FRACTION = 0.8;
@@ -17,13 +18,13 @@ export async function enforceSla(incident: Incident): Promise<void> {
     const sla = incident.sla;
     if (sla?.enforced) {
       const warnAt = sla.fromMs + SLA_WARNING_FRACTION * (sla.deadlineMs - sla.fromMs);
-      if (!(await sleepUntilUnless(incident, warnAt, replan))) warn(incident, sla.deadlineMs);
+      if (!(await sleepUntilUnless(incident, warnAt, replan))) incident.warnSla(sla.deadlineMs);
       if (!(await sleepUntilUnless(incident, sla.deadlineMs, replan))) {
-        breach(incident, sla.deadlineMs, 1);
+        incident.breachSla(sla.deadlineMs, 1);
         for (let page = 2; ; page += 1) {
           const at = Date.now() + incident.input.repageMinutes * MINUTE;
           if (await sleepUntilUnless(incident, at, replan)) break;
-          breach(incident, sla.deadlineMs, page);
+          incident.breachSla(sla.deadlineMs, page);
         }
       }
     }
@@ -46,28 +47,4 @@ async function sleepUntilUnless(incident: Incident, atMs: number, unless: () => 
   }
   const ms = atMs - Date.now();
   return ms <= 0 ? false : condition(unless, ms);
-}
-
-function warn(incident: Incident, deadlineMs: number): void {
-  const deadline = new Date(deadlineMs).toISOString();
-  const minutesLeft = Math.max(0, Math.round((deadlineMs - Date.now()) / 60_000));
-  incident.slaWarned = true;
-  incident.record(
-    'sla-warning',
-    `80% of the ${incident.severity} deadline used: ${minutesLeft} minutes left (${deadline})`,
-  );
-  incident.notifier.send('sla-warning', renderSlaWarning(incident.header, deadline, minutesLeft), incident.channels);
-}
-
-function breach(incident: Incident, deadlineMs: number, page: number): void {
-  const deadline = new Date(deadlineMs).toISOString();
-  incident.markSlaBreached();
-  incident.record(
-    'sla-breached',
-    page === 1
-      ? `${incident.severity} deadline ${deadline} passed while ${incident.phase}: escalated`
-      : `${incident.severity} deadline ${deadline} passed, still ${incident.phase}: paged again (page ${page})`,
-  );
-  const text = renderSlaBreach(incident.header, deadline, incident.phase);
-  incident.notifier.send('sla-breach', text, incident.escalationChannels);
 }
