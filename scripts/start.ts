@@ -1,7 +1,8 @@
 // `npm start`: the whole service on its embedded default, for one machine. Starts the Temporal
 // dev server (SQLite under .data/, Web UI), a moto server seeded with the demo Lambda function,
 // and the worker; prints where to look and what to paste. Ctrl-C stops everything it started.
-import { existsSync, mkdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seedLambdaFunction } from '../src/demo/seedLambda.js';
@@ -19,6 +20,7 @@ import {
   DEMO_DEPLOYMENT,
   DEMO_K8S_INCIDENT,
   kubernetesBuilt,
+  kubernetesDataDir,
   startKubernetesDemo,
   stopKubernetesDemo,
   type KubernetesDemo,
@@ -50,12 +52,79 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const services: Service[] = [];
 let kubernetes: KubernetesDemo | undefined;
+let backgroundTools: ChildProcess | undefined;
 let stopping = false;
+const kubernetesWanted = process.env.ROLLBACK_SKIP_K8S !== '1';
+
+const rel = (p: string) => path.relative(process.cwd(), p) || p;
+
+/** The Kubernetes demo's lines of the READY banner (or of the message when it joins later). */
+function kubernetesText(demo: KubernetesDemo, options: { address: string; taskQueue: string }): string {
+  const temporal = rel(bin('temporal'));
+  const kubectl = `KUBECONFIG=${rel(demo.kubeconfigPath)} ${rel(bin('kubectl'))}`;
+  return `  Kubernetes        ${rel(demo.kubeconfigPath)}   demo Deployment "${DEMO_DEPLOYMENT.namespace}/${DEMO_DEPLOYMENT.deployment}" at revision 3
+
+Roll the demo Deployment back as a P0 incident (complete outage: plans, rolls back at once,
+5-minute SLA), then look at its history. Start it a second time (the alert fired again): it sees
+the fresh rollback mark, changes nothing and pages instead:
+
+  ${temporal} workflow start --address ${options.address} --type incidentRollback --task-queue ${options.taskQueue} --workflow-id ${DEMO_K8S_INCIDENT.workflowId} --input '${JSON.stringify(DEMO_K8S_INCIDENT.input)}'
+  ${kubectl} -n ${DEMO_DEPLOYMENT.namespace} rollout history deployment/${DEMO_DEPLOYMENT.deployment}
+
+The procedure alone (undo to the previous revision; after the incident it refuses, because that
+revision is the one rolled back from: the rollback guard):
+
+  ${temporal} workflow start --address ${options.address} --type kubernetesDeploymentRollback --task-queue ${options.taskQueue} --workflow-id demo-web-rollback --input '${JSON.stringify(DEMO_DEPLOYMENT)}'
+`;
+}
+
+/**
+ * The full tool install (PostgreSQL, Flyway, the Kubernetes control plane, helm, OpenTofu) after
+ * READY, in the background: on a new machine it takes about 15 minutes, most of it building
+ * Kubernetes, and nothing `npm start` needs before READY waits for it. The demo cluster joins
+ * when it is built; a failure is printed and leaves the rest running.
+ */
+function installRestInBackground(options: { address: string; taskQueue: string }): void {
+  const logFile = path.join(logDir, 'tools.log');
+  const out = openSync(logFile, 'a');
+  backgroundTools = spawn('bash', [path.join(root, 'scripts', 'install-tools.sh')], {
+    cwd: root,
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+  backgroundTools.once('exit', (code) => {
+    if (stopping) return;
+    if (code !== 0 || !kubernetesBuilt(root)) {
+      console.error(
+        `\nthe background tool install failed (code ${code}); see ${rel(logFile)}. The rest keeps running.`,
+      );
+      return;
+    }
+    startKubernetesDemo(root).then(
+      (demo) => {
+        kubernetes = demo;
+        console.log(
+          `\nThe local Kubernetes control plane is built and running.\n\n${kubernetesText(demo, options)}KUBERNETES READY`,
+        );
+      },
+      (error: unknown) =>
+        console.error(`\nthe Kubernetes demo did not start: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  });
+}
 
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     console.log('\nstopping the trigger, worker, moto and the Temporal dev server...');
+    if (backgroundTools?.pid !== undefined && backgroundTools.exitCode === null) {
+      // The whole build (go, pip, apt) is one process group; what it finished stays cached.
+      try {
+        process.kill(-backgroundTools.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
     await stopServices(services);
     if (kubernetes && (await stopKubernetesDemo(root, kubernetes).catch(() => false))) {
       console.log('stopped the local Kubernetes cluster.');
@@ -104,7 +173,7 @@ async function main(): Promise<void> {
   await seedRdsInstance(aws, DEMO_RDS.instanceId);
   await configureSlowRds(motoEndpoint, { seconds: restoreSeconds });
 
-  if (kubernetesBuilt(root) && process.env.ROLLBACK_SKIP_K8S !== '1') {
+  if (kubernetesWanted && kubernetesBuilt(root)) {
     kubernetes = await startKubernetesDemo(root);
   }
 
@@ -118,7 +187,11 @@ async function main(): Promise<void> {
     env: {
       AWS_REGION: aws.region,
       ROLLBACK_CATALOG: catalog,
-      ...(kubernetes ? { KUBECONFIG: kubernetes.kubeconfigPath } : {}),
+      // Where the demo cluster's kubeconfig is (or will be, once built in the background): the
+      // worker reads it on its first Kubernetes request.
+      ...(kubernetesWanted
+        ? { KUBECONFIG: kubernetes?.kubeconfigPath ?? path.join(kubernetesDataDir(root), 'kubeconfig') }
+        : {}),
     },
   });
   services.push(worker);
@@ -133,24 +206,13 @@ async function main(): Promise<void> {
     taskQueue,
   };
   const command = demoRollbackCommand(commandOptions);
-  const rel = (p: string) => path.relative(process.cwd(), p) || p;
-  const kubectl = kubernetes ? `KUBECONFIG=${rel(kubernetes.kubeconfigPath)} ${rel(bin('kubectl'))}` : '';
   const kubernetesLines = kubernetes
-    ? `  Kubernetes        ${rel(kubernetes.kubeconfigPath)}   demo Deployment "${DEMO_DEPLOYMENT.namespace}/${DEMO_DEPLOYMENT.deployment}" at revision 3
-
-Roll the demo Deployment back as a P0 incident (complete outage: plans, rolls back at once,
-5-minute SLA), then look at its history. Start it a second time (the alert fired again): it sees
-the fresh rollback mark, changes nothing and pages instead:
-
-  ${rel(bin('temporal'))} workflow start --address ${address} --type incidentRollback --task-queue ${taskQueue} --workflow-id ${DEMO_K8S_INCIDENT.workflowId} --input '${JSON.stringify(DEMO_K8S_INCIDENT.input)}'
-  ${kubectl} -n ${DEMO_DEPLOYMENT.namespace} rollout history deployment/${DEMO_DEPLOYMENT.deployment}
-
-The procedure alone (undo to the previous revision; after the incident it refuses, because that
-revision is the one rolled back from: the rollback guard):
-
-  ${rel(bin('temporal'))} workflow start --address ${address} --type kubernetesDeploymentRollback --task-queue ${taskQueue} --workflow-id demo-web-rollback --input '${JSON.stringify(DEMO_DEPLOYMENT)}'
+    ? kubernetesText(kubernetes, commandOptions)
+    : kubernetesWanted
+      ? `  Kubernetes        building in the background (about 10 minutes on a new machine, log ${rel(path.join(logDir, 'tools.log'))});
+                    the Kubernetes demo joins when it is ready, and its commands are printed then
 `
-    : `  Kubernetes        not built: \`npm run tools:k8s\` builds the local control plane (about 5-10 minutes once per machine)
+      : `  Kubernetes        left out (ROLLBACK_SKIP_K8S=1)
 `;
   const restoreCommand = demoRestoreCommand(commandOptions);
   const [startIncident, queryIncident, confirmIncident] = demoIncidentCommands(commandOptions);
@@ -188,6 +250,7 @@ then follow it with rollbackctl:
   TEMPORAL_ADDRESS=${address} npm run ctl -- status ${DEMO_INCIDENT_ID}
   TEMPORAL_ADDRESS=${address} npm run ctl -- confirm ${DEMO_INCIDENT_ID} --by alice
 READY`);
+  if (kubernetesWanted && !kubernetes) installRestInBackground(commandOptions);
 
   // A service that dies on its own takes the stack down with a pointer to its log.
   for (const service of services) {
