@@ -68,6 +68,18 @@ if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
 fi
 for t in initdb postgres pg_ctl; do link "$t" "$(pg_bin)/$t"; done
 
+# Debian's docker-compose (1.29), only to validate docker-compose.yml with `docker-compose config`
+# (test/deploy/compose.test.ts); no Docker engine runs here. Without recommends: no engine installed.
+if ! command -v docker-compose >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "tools: installing docker-compose from Debian packages (to validate docker-compose.yml)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
+  else
+    echo "tools: docker-compose is missing: install Debian's docker-compose package (apt-get install docker-compose)" >&2
+    exit 1
+  fi
+fi
+
 # Flyway (flyway-core + flyway-database-postgresql from Maven Central, with the PostgreSQL JDBC
 # driver) behind a tiny runner that speaks the CLI's `-url= -user= -locations= migrate|info|validate`
 # (flyway-commandline is not served). Maven's ~/.m2 is the machine-level cache. The tests use it

@@ -34,6 +34,8 @@ export async function connect(config: AppConfig): Promise<Client> {
   try {
     return await connectClient(config);
   } catch (error) {
+    // An unreadable certificate file is the user's input, not an unreachable server.
+    if (error instanceof ConfigError) throw new UsageError(error.message);
     throw new Error(
       `cannot reach Temporal at ${config.temporal.address} (TEMPORAL_ADDRESS or --address): ${(error as Error).message}`,
     );
