@@ -30,6 +30,8 @@ beforeAll(async () => {
     // The cluster is shared with the other test files: this run's teardown stops it, not npm start.
     K8S_STARTED_BY: 'jest',
     DEMO_RESTORE_SECONDS: '6',
+    // READY before the cluster, which joins when the background tool install ends (a new machine).
+    ROLLBACK_K8S_IN_BACKGROUND: '1',
   });
   await stack.waitForOutput(/^READY$/m, 180_000);
   connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
@@ -104,6 +106,15 @@ test('a bad input from the CLI fails with one clear error naming the field and c
   ]).catch((e: { stdout: string }) => e);
   expect(out.stdout).toContain('"status": "WORKFLOW_EXECUTION_STATUS_FAILED"');
   expect(await aliasVersion(moto(), 'checkout-api')).toBe('2');
+});
+
+test('READY comes before the cluster, which joins when the background install ends, with its commands', async () => {
+  const ready = stack.output().indexOf('\nREADY');
+  expect(stack.output().slice(0, ready)).toContain('Kubernetes        building in the background');
+  await stack.waitForOutput(/^KUBERNETES READY$/m, 300_000);
+  const joined = stack.output().slice(ready);
+  expect(joined).toContain('The local Kubernetes control plane is built and running.');
+  expect(joined).toContain('--type incidentRollback --task-queue rollback --workflow-id rollback-demo-web ');
 });
 
 test('the printed P0 incident rolls the demo Deployment back once; started again, it changes nothing and pages', async () => {
