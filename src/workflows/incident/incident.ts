@@ -1,7 +1,7 @@
 // One incident's state: its classification, phase, deadline, timeline, checklist and procedure
 // runs, kept in step with the search attributes. The workflow's steps change it only through
 // these methods, so every change is recorded.
-import { condition, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, log, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { isMoreSevere, type Classification } from '../../domain/decisionMatrix.js';
 import { findChecklistItem, newChecklist, tick, type ChecklistItemId } from '../../domain/incident/checklist.js';
@@ -23,6 +23,7 @@ import {
 } from '../../temporal/searchAttributes.js';
 import type { NotificationKind } from '../../domain/incident/notifications.js';
 import { renderEscalation } from '../../domain/incident/announcements.js';
+import { incidentCurrentDetails, incidentLimitTimerSummary } from '../../domain/incident/summaries.js';
 import { temporalApi } from './activities.js';
 import { Notifier } from './notifier.js';
 import type { IncidentStatus, ProcedureRun, VerificationSummary } from './types.js';
@@ -132,6 +133,15 @@ export class Incident {
   record(kind: TimelineKind, message: string, by?: string): void {
     this.timeline.push({ at: new Date().toISOString(), kind, ...(by ? { by } : {}), message });
     log.info(message, { incidentId: this.id, kind, by });
+    this.showDetails();
+  }
+
+  /**
+   * The Web UI's "current details" of the run: the status at a glance. A query-side value (no
+   * command, nothing in history), refreshed with every recorded step.
+   */
+  showDetails(): void {
+    setCurrentDetails(incidentCurrentDetails(this.status(), this.input));
   }
 
   /** Runbook: "Incident severity assessed", "Incident commander assigned". */
@@ -160,6 +170,7 @@ export class Incident {
     this.phase = phase;
     this.currentStep = step;
     this.upsert([{ key: RollbackPhase, value: phase }]);
+    this.showDetails();
   }
 
   close(outcome: ClosedPhase, step: string): void {
@@ -213,15 +224,20 @@ export class Incident {
 
   /**
    * Waits for `done`, a change of severity, an abort, or `timeoutMs`. Whatever ends the wait,
-   * the caller decides the next step from the returned reason.
+   * the caller decides the next step from the returned reason. `summary` names the timer in the
+   * Web UI ("confirmation timeout: 5 min, then escalate").
    */
-  async waitFor(done: () => boolean, timeoutMs?: number): Promise<WaitOutcome> {
+  async waitFor(done: () => boolean, timeoutMs?: number, summary?: string): Promise<WaitOutcome> {
     const revision = this.revision;
     const ended = () => done() || this.revision !== revision || this.abortedBy !== undefined;
     // Every wait is bounded: by its own timeout, and at the latest by the incident's limit.
     const toLimit = this.expiresAtMs - Date.now();
     const bound = timeoutMs === undefined ? toLimit : Math.min(timeoutMs, toLimit);
-    if (!(await condition(ended, Math.max(bound, 1)))) {
+    const timer =
+      timeoutMs !== undefined && timeoutMs < toLimit && summary
+        ? summary
+        : incidentLimitTimerSummary(this.input.maxDurationHours);
+    if (!(await condition(ended, Math.max(bound, 1), { summary: timer }))) {
       return timeoutMs !== undefined && timeoutMs < toLimit ? 'timeout' : 'expired';
     }
     if (this.abortedBy !== undefined) return 'aborted';
