@@ -14,6 +14,9 @@ import {
   demoIncidentCommands,
   demoRestoreCommand,
   demoRollbackCommand,
+  incidentStartArgs,
+  procedureStartArgs,
+  shellCommand,
 } from '../src/local/demo.js';
 import {
   DEMO_DEPLOYMENT,
@@ -142,13 +145,13 @@ Roll the demo Deployment back as a P0 incident (complete outage: plans, rolls ba
 5-minute SLA), then look at its history. Start it a second time (the alert fired again): it sees
 the fresh rollback mark, changes nothing and pages instead:
 
-  ${rel(bin('temporal'))} workflow start --address ${address} --type incidentRollback --task-queue ${taskQueue} --workflow-id ${DEMO_K8S_INCIDENT.workflowId} --input '${JSON.stringify(DEMO_K8S_INCIDENT.input)}'
+  ${shellCommand([commandOptions.temporalBin, ...incidentStartArgs(commandOptions, DEMO_K8S_INCIDENT.workflowId, DEMO_K8S_INCIDENT.input)])}
   ${kubectl} -n ${DEMO_DEPLOYMENT.namespace} rollout history deployment/${DEMO_DEPLOYMENT.deployment}
 
 The procedure alone (undo to the previous revision; after the incident it refuses, because that
 revision is the one rolled back from: the rollback guard):
 
-  ${rel(bin('temporal'))} workflow start --address ${address} --type kubernetesDeploymentRollback --task-queue ${taskQueue} --workflow-id demo-web-rollback --input '${JSON.stringify(DEMO_DEPLOYMENT)}'
+  ${shellCommand([commandOptions.temporalBin, ...procedureStartArgs(commandOptions, 'kubernetesDeploymentRollback', 'demo-web-rollback', DEMO_DEPLOYMENT)])}
 `
     : `  Kubernetes        not built: \`npm run tools:k8s\` builds the local control plane (about 5-10 minutes once per machine)
 `;
