@@ -2,7 +2,6 @@
 // incident (through startOrSignalIncident, as the trigger does) with its static summary; the
 // incident keeps its current details up to date (the `__temporal_workflow_metadata` query the UI
 // calls); its timers, activities and children carry summaries in the event history.
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { WorkflowHandle } from '@temporalio/client';
 import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
 import { demoIncidentInput } from '../../src/local/demo.js';
@@ -12,6 +11,7 @@ import { waitForPhase } from '../support/incident.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { waitFor } from '../support/ports.js';
 import { configFor } from '../support/temporal.js';
+import { eventSummaries as summaries } from '../support/userMetadata.js';
 
 let moto: MotoServer;
 let server: CliServer;
@@ -25,17 +25,6 @@ afterAll(async () => {
   await server?.stop();
   await moto?.stop();
 });
-
-/** Every event's user-metadata summary, as "<event type>: <summary>". */
-async function summaries(handle: WorkflowHandle): Promise<string[]> {
-  const history = await handle.fetchHistory();
-  return (history.events ?? []).flatMap((event) => {
-    const payload = event.userMetadata?.summary;
-    if (!payload) return [];
-    const type = Object.keys(event).find((k) => k.endsWith('EventAttributes'))!;
-    return [`${type.replace(/EventAttributes$/, '')}: ${defaultPayloadConverter.fromPayload<string>(payload)}`];
-  });
-}
 
 async function currentDetails(handle: WorkflowHandle): Promise<string> {
   const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
