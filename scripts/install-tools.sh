@@ -96,6 +96,21 @@ if ! command -v docker-compose >/dev/null; then
   fi
 fi
 
+# Chromium (the Web UI tests drive it with playwright-core) from Debian's packages, only when
+# missing: playwright's own browser download is not a package registry.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "tools: installing Chromium from Debian packages"
+    # Waits for another apt-get (a parallel install) instead of failing on its lock.
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium >/dev/null
+  else
+    echo "tools: Chromium is missing: install Debian's chromium package (apt-get install chromium)" >&2
+    exit 1
+  fi
+fi
+link chromium /usr/bin/chromium
+
 # Flyway (flyway-core + flyway-database-postgresql from Maven Central, with the PostgreSQL JDBC
 # driver) behind a tiny runner that speaks the CLI's `-url= -user= -locations= migrate|info|validate`
 # (flyway-commandline is not served). Maven's ~/.m2 is the machine-level cache. The tests use it
@@ -118,7 +133,7 @@ else
 fi
 link flyway "$flyway/flyway"
 
-for t in temporal temporal-test-server moto_server initdb postgres flyway; do
+for t in temporal temporal-test-server moto_server initdb postgres flyway chromium; do
   [ -x "$bin/$t" ] || { echo "tools: $t is missing after install" >&2; exit 1; }
 done
 

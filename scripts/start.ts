@@ -15,6 +15,10 @@ import {
   demoIncidentCommands,
   demoRestoreCommand,
   demoRollbackCommand,
+  incidentStartArgs,
+  procedureStartArgs,
+  shellCommand,
+  type DemoCommandOptions,
 } from '../src/local/demo.js';
 import {
   DEMO_DEPLOYMENT,
@@ -62,8 +66,7 @@ const kubernetesLater = process.env.ROLLBACK_K8S_IN_BACKGROUND === '1';
 const rel = (p: string) => path.relative(process.cwd(), p) || p;
 
 /** The Kubernetes demo's lines of the READY banner (or of the message when it joins later). */
-function kubernetesText(demo: KubernetesDemo, options: { address: string; taskQueue: string }): string {
-  const temporal = rel(bin('temporal'));
+function kubernetesText(demo: KubernetesDemo, options: DemoCommandOptions): string {
   const kubectl = `KUBECONFIG=${rel(demo.kubeconfigPath)} ${rel(bin('kubectl'))}`;
   return `  Kubernetes        ${rel(demo.kubeconfigPath)}   demo Deployment "${DEMO_DEPLOYMENT.namespace}/${DEMO_DEPLOYMENT.deployment}" at revision 3
 
@@ -71,13 +74,13 @@ Roll the demo Deployment back as a P0 incident (complete outage: plans, rolls ba
 5-minute SLA), then look at its history. Start it a second time (the alert fired again): it sees
 the fresh rollback mark, changes nothing and pages instead:
 
-  ${temporal} workflow start --address ${options.address} --type incidentRollback --task-queue ${options.taskQueue} --workflow-id ${DEMO_K8S_INCIDENT.workflowId} --input '${JSON.stringify(DEMO_K8S_INCIDENT.input)}'
+  ${shellCommand([options.temporalBin, ...incidentStartArgs(options, DEMO_K8S_INCIDENT.workflowId, DEMO_K8S_INCIDENT.input)])}
   ${kubectl} -n ${DEMO_DEPLOYMENT.namespace} rollout history deployment/${DEMO_DEPLOYMENT.deployment}
 
 The procedure alone (undo to the previous revision; after the incident it refuses, because that
 revision is the one rolled back from: the rollback guard):
 
-  ${temporal} workflow start --address ${options.address} --type kubernetesDeploymentRollback --task-queue ${options.taskQueue} --workflow-id demo-web-rollback --input '${JSON.stringify(DEMO_DEPLOYMENT)}'
+  ${shellCommand([options.temporalBin, ...procedureStartArgs(options, 'kubernetesDeploymentRollback', 'demo-web-rollback', DEMO_DEPLOYMENT)])}
 `;
 }
 
@@ -87,7 +90,7 @@ revision is the one rolled back from: the rollback guard):
  * Kubernetes, and nothing `npm start` needs before READY waits for it. The demo cluster joins
  * when it is built; a failure is printed and leaves the rest running.
  */
-function installRestInBackground(options: { address: string; taskQueue: string }): void {
+function installRestInBackground(options: DemoCommandOptions): void {
   const logFile = path.join(logDir, 'tools.log');
   const out = openSync(logFile, 'a');
   backgroundTools = spawn('bash', [path.join(root, 'scripts', 'install-tools.sh')], {

@@ -13,6 +13,7 @@ import { findService, loadCatalog, CatalogError } from '../config/catalog.js';
 import { incidentRollbackInput, incidentWorkflowId } from '../domain/schemas/incidentRollback.js';
 import { parseWith } from '../domain/validation.js';
 import { PROCEDURE_TYPES, STANDALONE_TYPES, startableSchema } from '../domain/procedures/registry.js';
+import { procedureStaticSummary } from '../domain/incident/summaries.js';
 import type { TimelineEntry } from '../domain/incident/timeline.js';
 import { InvalidIncidentInput, startOrSignalIncident } from '../incidents/startOrSignalIncident.js';
 import {
@@ -155,7 +156,8 @@ async function openRunOf(client: Client, input: unknown): Promise<string | undef
 
 /** What `start` will do, decided from the flags alone: usage errors come before connecting. */
 export type StartPlan =
-  { kind: 'procedure'; type: string; input: unknown; workflowId: string } | { kind: 'incident'; input: unknown };
+  | { kind: 'procedure'; type: string; input: unknown; workflowId: string; staticSummary?: string }
+  | { kind: 'incident'; input: unknown };
 
 export function planStart(o: StartOptions): StartPlan {
   if (o.type !== INCIDENT_TYPE) {
@@ -169,7 +171,16 @@ export function planStart(o: StartOptions): StartPlan {
     // The procedure's own schema, from the registry: bad input needs no server and starts nothing.
     const checked = parseWith(schema, o.input);
     if (!checked.ok) throw new UsageError(`${o.type}: invalid input: ${checked.message}`);
-    return { kind: 'procedure', type: o.type, input: o.input, workflowId: o.workflowId ?? `${o.type}-${Date.now()}` };
+    // The Web UI's one line for the run: the procedure's target (standalone workflows have none).
+    const type = PROCEDURE_TYPES.find((t) => t === o.type);
+    const staticSummary = type && procedureStaticSummary({ type, input: checked.value as Record<string, unknown> });
+    return {
+      kind: 'procedure',
+      type: o.type,
+      input: o.input,
+      workflowId: o.workflowId ?? `${o.type}-${Date.now()}`,
+      ...(staticSummary ? { staticSummary } : {}),
+    };
   }
   if (o.workflowId) throw new UsageError('--workflow-id: an incident is always rollback-<environment>-<service>');
   if (o.input !== undefined) {
@@ -189,6 +200,7 @@ export async function start(ctx: Context, plan: StartPlan): Promise<number> {
       taskQueue: ctx.taskQueue,
       workflowId: plan.workflowId,
       args: [plan.input],
+      staticSummary: plan.staticSummary,
     });
     const answer = { workflowId: plan.workflowId, runId: handle.firstExecutionRunId, type: plan.type, started: true };
     print(ctx, answer, `started ${plan.type} ${plan.workflowId} (run ${answer.runId})`);

@@ -1,7 +1,8 @@
 // Starting an incident from anywhere (alerting, the CLI, a script): one running incident per
 // service and environment. The first request starts `rollback-<environment>-<service>`; every
 // request, the first included, is delivered as an `alert` signal (signal-with-start, "use
-// existing"), so N identical requests make one workflow that has seen N alerts.
+// existing"), so N identical requests make one workflow that has seen N alerts. The run carries a
+// static summary for the Web UI; a request that joins a running incident leaves its summary as it was.
 import {
   WorkflowExecutionAlreadyStartedError,
   type Client,
@@ -14,6 +15,7 @@ import {
   type IncidentRollbackInput,
 } from '../domain/schemas/incidentRollback.js';
 import { procedureInputErrors } from '../domain/procedures/registry.js';
+import { incidentStaticSummary } from '../domain/incident/summaries.js';
 import { parseWith } from '../domain/validation.js';
 import { alertSignal } from '../workflows/incident/messages.js';
 import type { incidentRollback } from '../workflows/incidentRollback.js';
@@ -56,6 +58,8 @@ export async function startOrSignalIncident(
         args: [rawInput],
         signal: alertSignal,
         signalArgs: [alertFromInput(input)],
+        // The Web UI's one line for the run ("P1 checkout-api production: errors 12% > 5%").
+        staticSummary: incidentStaticSummary(input),
       });
     } catch (error) {
       // A start that lost a race with a concurrent one delivered nothing (some servers, such as

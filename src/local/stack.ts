@@ -12,10 +12,13 @@ export interface StackPaths {
 
 const bin = (paths: StackPaths, name: string) => path.join(paths.root, '.tools', 'bin', name);
 
-/** `temporal server start-dev` on 127.0.0.1 with the rollback search attributes; no UI without `uiPort`. */
+/**
+ * `temporal server start-dev` on 127.0.0.1 with the rollback search attributes; no UI without
+ * `uiPort`. `extraArgs` go to start-dev as they are (a test's `--ui-codec-endpoint`, say).
+ */
 export function startTemporalDevServer(
   paths: StackPaths,
-  options: { port: number; uiPort?: number; dbFile: string; logLevel?: string },
+  options: { port: number; uiPort?: number; dbFile: string; logLevel?: string; extraArgs?: string[] },
 ): Service {
   const ui = options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)];
   return startService(
@@ -34,6 +37,7 @@ export function startTemporalDevServer(
       '--log-level',
       options.logLevel ?? 'warn',
       ...devServerSearchAttributeArgs(),
+      ...(options.extraArgs ?? []),
     ],
     { logDir: paths.logDir },
   );

@@ -6,6 +6,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { describeRevision, markedTargetMessage } from '../domain/kubernetes/rollbackMark.js';
+import { rolloutUndoSummary } from '../domain/incident/summaries.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { RevisionEntry } from '../domain/kubernetes/rollout.js';
 import type { LastRollback, ProcedureResult } from '../domain/procedures/contract.js';
@@ -109,13 +110,18 @@ async function rollBackDeployment(rawInput: unknown): Promise<KubernetesDeployme
 
   // 2. Roll back (kubectl rollout undo [--to-revision]), marking the template rolled back from.
   progress.step('undo', `to revision ${plan.targetRevision}`);
-  const undo = await k8s.rolloutUndo({
-    ...ref,
-    replicaSet: plan.targetReplicaSet,
-    mark: { at: new Date().toISOString(), by: workflowInfo().workflowId },
-    allowMarkedTarget: input.allowMarkedTarget,
-    fromTemplateHash: pin?.currentTemplateHash,
-  });
+  const undo = await k8s.rolloutUndo.executeWithOptions(
+    { summary: rolloutUndoSummary(ref, plan.currentRevision, plan.targetRevision) },
+    [
+      {
+        ...ref,
+        replicaSet: plan.targetReplicaSet,
+        mark: { at: new Date().toISOString(), by: workflowInfo().workflowId },
+        allowMarkedTarget: input.allowMarkedTarget,
+        fromTemplateHash: pin?.currentTemplateHash,
+      },
+    ],
+  );
 
   // 3. Watch the rollout and verify the pods; if that fails, climb the fallback ladder.
   let settled: Verification | undefined = await waitAndVerify(ref, input, progress);

@@ -5,6 +5,7 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { LastRollback, ProcedureResult } from '../domain/procedures/contract.js';
+import { aliasUpdateSummary } from '../domain/incident/summaries.js';
 import { previousUnmarkedVersion } from '../domain/lambdaVersions.js';
 import { lambdaAliasRollbackInput, type LambdaAliasRollbackInput } from '../domain/schemas/lambdaAliasRollback.js';
 import { cloudApiCall } from './support/activityOptions.js';
@@ -63,7 +64,10 @@ async function rollBackAlias(rawInput: unknown): Promise<LambdaAliasRollbackResu
   }
 
   // 2. Update the alias to the previous version (only from the pinned one).
-  const update = await lambda.updateLambdaAlias({ ...ref, fromVersion, toVersion });
+  const update = await lambda.updateLambdaAlias.executeWithOptions(
+    { summary: aliasUpdateSummary(ref, fromVersion, toVersion) },
+    [{ ...ref, fromVersion, toVersion }],
+  );
 
   // 3. Mark the version rolled back from, so no later rollback returns to it on its own.
   // A re-applied plan that finds the move done keeps the mark's time (it is already marked).

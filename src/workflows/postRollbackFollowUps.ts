@@ -6,6 +6,7 @@ import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { renderFollowUpReminder } from '../domain/incident/announcements.js';
 import { newChecklist, tickByRequest, type ChecklistItemState } from '../domain/incident/checklist.js';
 import { FOLLOW_UP_STAGES } from '../domain/incident/followUps.js';
+import { followUpReminderTimerSummary } from '../domain/incident/summaries.js';
 import { acknowledgeFollowUpRequest, checklistItemRequest } from '../domain/schemas/incidentRollback.js';
 import { postRollbackFollowUpsInput } from '../domain/schemas/postRollbackFollowUps.js';
 import { Notifier } from './incident/notifier.js';
@@ -64,7 +65,7 @@ export async function postRollbackFollowUps(rawInput: unknown): Promise<FollowUp
   for (const stage of stages) {
     const acknowledged = () => stage.acknowledgedBy !== undefined;
     const ms = Date.parse(stage.dueAt) - Date.now();
-    if (ms > 0 && (await condition(acknowledged, ms))) continue;
+    if (ms > 0 && (await condition(acknowledged, ms, { summary: followUpReminderTimerSummary(stage.title) }))) continue;
     if (acknowledged()) continue;
     stage.remindedAt = new Date().toISOString();
     const open = checklist.filter((i) => !i.done).map((i) => i.text);

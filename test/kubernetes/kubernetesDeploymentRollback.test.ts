@@ -22,6 +22,7 @@ import {
 } from '../support/kubernetes.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
+import { eventSummaries } from '../support/userMetadata.js';
 import type { ChildSignals } from './workflows/index.js';
 
 let env: TestWorkflowEnvironment;
@@ -115,6 +116,10 @@ describe.each([
     const child = await env.client.workflow.getHandle(`${handle.workflowId}-verify`).describe();
     expect(child).toMatchObject({ type: 'verifyRollback', status: { name: 'COMPLETED' } });
     expect(result.newRevision).toBe(4);
+    // The Web UI names the undo as kubectl would, with its revisions.
+    expect(await eventSummaries(handle)).toContain(
+      `activityTaskScheduled: rollout undo ${namespace}/by-workflow 3 -> ${'toRevision' in input ? input.toRevision : 2}`,
+    );
     const ours = await rolledBackState('by-workflow');
     const theirs = await rolledBackState('by-kubectl');
     const rename = (v: unknown) => JSON.parse(JSON.stringify(v).replaceAll('by-kubectl', 'by-workflow'));

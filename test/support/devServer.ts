@@ -1,6 +1,7 @@
 // A Temporal dev server a test can stop (SIGKILL or SIGTERM) and start again on the same SQLite
 // file and port, with a client that outlives the restarts. The server is started exactly as
-// `npm start` starts it (src/local/stack.ts): headless, 127.0.0.1, the rollback search attributes.
+// `npm start` starts it (src/local/stack.ts): 127.0.0.1, the rollback search attributes, headless
+// unless `uiPort` is given.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,16 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
-export async function devServer(options: { dbFile?: string; port?: number } = {}): Promise<DevServer> {
+export interface DevServerOptions {
+  dbFile?: string;
+  port?: number;
+  /** Serve the Web UI on this port (default: headless). */
+  uiPort?: number;
+  /** More `temporal server start-dev` flags (`--ui-codec-endpoint <url>`, ...). */
+  extraArgs?: string[];
+}
+
+export async function devServer(options: DevServerOptions = {}): Promise<DevServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'devserver-'));
   const dbFile = options.dbFile ?? path.join(dir, 'temporal.db');
   const port = options.port ?? (await freePort());
@@ -46,7 +56,13 @@ export async function devServer(options: { dbFile?: string; port?: number } = {}
     if (service && service.child.exitCode === null && service.child.signalCode === null) {
       throw new Error(`the dev server on ${address} is still running`);
     }
-    service = startTemporalDevServer(paths, { port, dbFile, logLevel: 'error' });
+    service = startTemporalDevServer(paths, {
+      port,
+      dbFile,
+      logLevel: 'error',
+      uiPort: options.uiPort,
+      extraArgs: options.extraArgs,
+    });
     const started = service;
     connection ??= Connection.lazy({ address });
     const conn = connection;

@@ -3,6 +3,7 @@
 // escalate and page again every `repageMinutes`, and the incident's overall limit ends them.
 import { renderConfirmationRequest, renderInvestigationRequest } from '../../domain/incident/announcements.js';
 import { describeChange } from '../../domain/incident/procedures.js';
+import { confirmationTimeoutSummary, investigationTimeoutSummary } from '../../domain/incident/summaries.js';
 import type { Incident } from './incident.js';
 import { waitPaging } from './repage.js';
 
@@ -31,7 +32,11 @@ export async function waitForApprovalOrTimeout(incident: Incident): Promise<Appr
     }),
   );
   const answered = () => incident.approval !== undefined;
-  let waited = await incident.waitFor(answered, timeoutMinutes * MINUTE);
+  let waited = await incident.waitFor(
+    answered,
+    timeoutMinutes * MINUTE,
+    confirmationTimeoutSummary(timeoutMinutes, onTimeout),
+  );
   if (waited === 'timeout') {
     incident.record('confirmation-timeout', `no confirm or reject within ${timeoutMinutes} minutes: ${onTimeout}`);
     switch (onTimeout) {
@@ -65,7 +70,11 @@ export async function waitForInvestigation(incident: Incident): Promise<Investig
     renderInvestigationRequest(incident.header, incident.input.reason, incident.deadlineIso() ?? 'none'),
   );
   const reported = () => incident.investigation !== undefined;
-  let waited = await incident.waitFor(reported, timeoutMinutes * MINUTE);
+  let waited = await incident.waitFor(
+    reported,
+    timeoutMinutes * MINUTE,
+    investigationTimeoutSummary(timeoutMinutes, onTimeout),
+  );
   if (waited === 'timeout') {
     incident.record('confirmation-timeout', `no investigation result within ${timeoutMinutes} minutes: ${onTimeout}`);
     if (onTimeout === 'abort') return 'aborted';

@@ -7,6 +7,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -15,6 +16,7 @@ import type { Severity } from '../../domain/decisionMatrix.js';
 import type { NotificationKind } from '../../domain/incident/notifications.js';
 import type { Phase } from '../../domain/incident/phases.js';
 import { IncidentState } from '../../domain/incident/state.js';
+import { incidentCurrentDetails, incidentLimitTimerSummary } from '../../domain/incident/summaries.js';
 import type { TimelineEntry } from '../../domain/incident/timeline.js';
 import type {
   ConfirmRequest,
@@ -75,16 +77,34 @@ export class Incident extends IncidentState {
   }
 
   /**
-   * Waits for `done`, a change of severity, an abort, or `timeoutMs`. Whatever ends the wait,
-   * the caller decides the next step from the returned reason.
+   * The Web UI's "current details" of the run: the status at a glance. A query-side value (no
+   * command, nothing in history), refreshed with every recorded step, phase and step shown.
    */
-  async waitFor(done: () => boolean, timeoutMs?: number): Promise<WaitOutcome> {
+  showDetails(): void {
+    setCurrentDetails(incidentCurrentDetails(this.status(), this.input));
+  }
+
+  override showStep(step: string): void {
+    super.showStep(step);
+    this.showDetails();
+  }
+
+  /**
+   * Waits for `done`, a change of severity, an abort, or `timeoutMs`. Whatever ends the wait,
+   * the caller decides the next step from the returned reason. `summary` names the timer in the
+   * Web UI ("confirmation timeout: 5 min, then escalate").
+   */
+  async waitFor(done: () => boolean, timeoutMs?: number, summary?: string): Promise<WaitOutcome> {
     const revision = this.revision;
     const ended = () => done() || this.revision !== revision || this.abortedBy !== undefined;
     // Every wait is bounded: by its own timeout, and at the latest by the incident's limit.
     const toLimit = this.expiresAtMs - Date.now();
     const bound = timeoutMs === undefined ? toLimit : Math.min(timeoutMs, toLimit);
-    if (!(await condition(ended, Math.max(bound, 1)))) {
+    const timer =
+      timeoutMs !== undefined && timeoutMs < toLimit && summary
+        ? summary
+        : incidentLimitTimerSummary(this.input.maxDurationHours);
+    if (!(await condition(ended, Math.max(bound, 1), { summary: timer }))) {
       return timeoutMs !== undefined && timeoutMs < toLimit ? 'timeout' : 'expired';
     }
     if (this.abortedBy !== undefined) return 'aborted';
@@ -145,10 +165,12 @@ export class Incident extends IncidentState {
 
   protected override recorded(entry: TimelineEntry): void {
     log.info(entry.message, { incidentId: this.id, kind: entry.kind, by: entry.by });
+    this.showDetails();
   }
 
   protected override phaseEntered(phase: Phase): void {
     this.#upsert([{ key: RollbackPhase, value: phase }]);
+    this.showDetails();
   }
 
   protected override severityRaised(severity: Severity): void {

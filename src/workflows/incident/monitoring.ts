@@ -4,6 +4,7 @@
 // (P0), as is a reading of 100% errors. Otherwise it closes quietly.
 import { describeErrorRateSource } from '../../domain/incident/channels.js';
 import { round } from '../../domain/incident/announcements.js';
+import { monitorTimerSummary, probeSummary } from '../../domain/incident/summaries.js';
 import { classifyIncident, type ErrorRateSource, type LatencySource } from '../../domain/schemas/incidentRollback.js';
 import { probes } from './activities.js';
 import type { Incident } from './incident.js';
@@ -58,9 +59,11 @@ export async function monitorErrorRate(incident: Incident): Promise<MonitoringOu
       }
     }
     if (resolved && failedInARow === 0) return 'resolved';
+    const nextMs = Math.min(everyMs, until - Date.now());
     const waited = await incident.waitFor(
       () => !resolved && incident.alertsResolved > resolvedBefore,
-      Math.min(everyMs, until - Date.now()),
+      nextMs,
+      monitorTimerSummary(Math.ceil(nextMs / MINUTE)),
     );
     if (waited === 'severity-changed') return 'escalated';
     if (waited === 'aborted' || waited === 'expired') return waited;
@@ -71,7 +74,8 @@ export async function monitorErrorRate(incident: Incident): Promise<MonitoringOu
 /** One reading, recorded in the timeline; undefined (and recorded) when the probe failed. */
 export async function readErrorRate(incident: Incident, source: ErrorRateSource): Promise<number | undefined> {
   try {
-    const reading = await probes.probeErrorRate(source);
+    const summary = probeSummary('error-rate', describeErrorRateSource(source));
+    const reading = await probes.probeErrorRate.executeWithOptions({ summary }, [source]);
     incident.record('error-rate', `error rate ${round(reading.errorRatePct)}% (${reading.source}: ${reading.detail})`);
     return reading.errorRatePct;
   } catch (error) {
@@ -82,7 +86,8 @@ export async function readErrorRate(incident: Incident, source: ErrorRateSource)
 
 export async function readLatency(incident: Incident, source: LatencySource): Promise<number | undefined> {
   try {
-    const reading = await probes.probeLatency(source);
+    const summary = probeSummary('latency', describeErrorRateSource(source));
+    const reading = await probes.probeLatency.executeWithOptions({ summary }, [source]);
     incident.record('latency', `latency ${round(reading.latencyMs)} ms (${reading.source}: ${reading.detail})`);
     return reading.latencyMs;
   } catch (error) {

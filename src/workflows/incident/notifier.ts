@@ -3,6 +3,7 @@
 // the workflow returns. A failed notification never fails the incident.
 import type { Notification, NotificationKind } from '../../domain/incident/notifications.js';
 import { describeChannel } from '../../domain/incident/channels.js';
+import { notifySummary } from '../../domain/incident/summaries.js';
 import type { TimelineEntry } from '../../domain/incident/timeline.js';
 import type { NotificationChannel } from '../../domain/schemas/incidentRollback.js';
 import { notifications } from './activities.js';
@@ -24,16 +25,18 @@ export class Notifier {
       const notification: Notification = { ...this.header(), kind, text };
       const name = describeChannel(channel);
       this.pending.push(
-        notifications.sendNotification({ channel, notification }).then(
-          () => {
-            this.record('notified', `${kind} sent to ${name}`);
-            if (!delivered) {
-              delivered = true;
-              onDelivered?.();
-            }
-          },
-          (error: unknown) => this.record('notification-failed', `${kind} to ${name} failed: ${reason(error)}`),
-        ),
+        notifications.sendNotification
+          .executeWithOptions({ summary: notifySummary(channel.channel, kind) }, [{ channel, notification }])
+          .then(
+            () => {
+              this.record('notified', `${kind} sent to ${name}`);
+              if (!delivered) {
+                delivered = true;
+                onDelivered?.();
+              }
+            },
+            (error: unknown) => this.record('notification-failed', `${kind} to ${name} failed: ${reason(error)}`),
+          ),
       );
     }
   }

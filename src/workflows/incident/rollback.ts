@@ -16,6 +16,12 @@ import { verifyRollback, type VerifyRollbackResult } from '../verifyRollback.js'
 import { DEFAULT_THRESHOLDS } from '../../domain/decisionMatrix.js';
 import { round } from '../../domain/incident/announcements.js';
 import { contractOf, reportsVerified } from '../../domain/incident/procedures.js';
+import {
+  applyChildSummary,
+  planChildSummary,
+  verificationTimerSummary,
+  verifyChildSummary,
+} from '../../domain/incident/summaries.js';
 import { accepts, procedureEntry, type ProcedureRef } from '../../domain/procedures/registry.js';
 import type { Incident } from './incident.js';
 import { SELF } from './incident.js';
@@ -77,6 +83,7 @@ export async function planProcedures(incident: Incident): Promise<void> {
       const result = await executeChild(procedure.type, {
         workflowId: `${run.workflowId}-plan`,
         args: [{ ...childInput(incident, procedure), dryRun: true }],
+        staticSummary: planChildSummary(run.target),
       });
       const c = contractOf(result);
       const plan: ProcedurePlan = {
@@ -125,6 +132,7 @@ export async function runProcedures(incident: Incident): Promise<void> {
         workflowId: run.workflowId,
         args: [{ ...childInput(incident, procedure), ...(pin ? { pin } : {}) }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: applyChildSummary(run.target, run.plan),
       });
       if (index === 0) incident.tick('rollback-executed', SELF, run.target);
       const result = incident.procedureSucceeded(index, await pending).result;
@@ -211,7 +219,11 @@ export async function verifyAfterRollback(incident: Incident): Promise<Verificat
       incident.record('verification', `${verdict}: ${detail}`);
       return { verdict, detail, ...last };
     }
-    const waited = await incident.waitFor(() => false, intervalMinutes * MINUTE);
+    const waited = await incident.waitFor(
+      () => false,
+      intervalMinutes * MINUTE,
+      verificationTimerSummary(intervalMinutes),
+    );
     if (waited === 'expired') {
       return {
         verdict: readable === 0 ? 'unverified' : 'unhealthy',
@@ -241,6 +253,7 @@ export async function verifyWithChecks(
     report = await executeChild(verifyRollback, {
       workflowId,
       args: [{ checks, reason: `after the rollback of ${incident.id}`, requestedBy: incident.id }],
+      staticSummary: verifyChildSummary(checks),
     });
   } catch (error) {
     // The suite itself failed (never a check's verdict): nothing was verified.

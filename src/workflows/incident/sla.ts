@@ -5,6 +5,11 @@
 // It runs alongside the body and is joined with it (`alongside`), so an error in it fails the
 // incident at once instead of floating.
 import { condition } from '@temporalio/workflow';
+import {
+  slaBreachTimerSummary,
+  slaRepageTimerSummary,
+  slaWarningTimerSummary,
+} from '../../domain/incident/summaries.js';
 import type { Incident } from './incident.js';
 
 export const SLA_WARNING_FRACTION = 0.8;
@@ -18,12 +23,15 @@ export async function enforceSla(incident: Incident): Promise<void> {
     const sla = incident.sla;
     if (sla?.enforced) {
       const warnAt = sla.fromMs + SLA_WARNING_FRACTION * (sla.deadlineMs - sla.fromMs);
-      if (!(await sleepUntilUnless(incident, warnAt, replan))) incident.warnSla(sla.deadlineMs);
-      if (!(await sleepUntilUnless(incident, sla.deadlineMs, replan))) {
+      const severity = incident.severity;
+      const warning = slaWarningTimerSummary(severity);
+      if (!(await sleepUntilUnless(incident, warnAt, replan, warning))) incident.warnSla(sla.deadlineMs);
+      if (!(await sleepUntilUnless(incident, sla.deadlineMs, replan, slaBreachTimerSummary(severity)))) {
         incident.breachSla(sla.deadlineMs, 1);
+        const repage = slaRepageTimerSummary(severity, incident.input.repageMinutes);
         for (let page = 2; ; page += 1) {
           const at = Date.now() + incident.input.repageMinutes * MINUTE;
-          if (await sleepUntilUnless(incident, at, replan)) break;
+          if (await sleepUntilUnless(incident, at, replan, repage)) break;
           incident.breachSla(sla.deadlineMs, page);
         }
       }
@@ -34,8 +42,13 @@ export async function enforceSla(incident: Incident): Promise<void> {
   }
 }
 
-/** Sleeps until `atMs`; true when `unless` became true first. */
-async function sleepUntilUnless(incident: Incident, atMs: number, unless: () => boolean): Promise<boolean> {
+/** Sleeps until `atMs` (a timer named `summary` in the Web UI); true when `unless` became true first. */
+async function sleepUntilUnless(
+  incident: Incident,
+  atMs: number,
+  unless: () => boolean,
+  summary: string,
+): Promise<boolean> {
   if (unless()) return true;
   if (atMs >= incident.expiresAtMs) {
     // Nothing fires at or past the incident's limit: the incident closes `expired` itself. No
@@ -46,5 +59,5 @@ async function sleepUntilUnless(incident: Incident, atMs: number, unless: () => 
     return true;
   }
   const ms = atMs - Date.now();
-  return ms <= 0 ? false : condition(unless, ms);
+  return ms <= 0 ? false : condition(unless, ms, { summary });
 }

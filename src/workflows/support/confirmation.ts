@@ -10,6 +10,7 @@ import {
   workflowInfo,
   type SignalDefinition,
 } from '@temporalio/workflow';
+import { stepConfirmationTimeoutSummary } from '../../domain/incident/summaries.js';
 import { procedureAwaitSettledSignal, procedureAwaitingSignal } from './procedureSignals.js';
 
 export interface Confirmation {
@@ -52,7 +53,9 @@ export function confirmationGate(): ConfirmationGate {
       const matches = (c: Confirmation) => c.step === undefined || c.step === step;
       log.info(`waiting for confirm of "${step}"`);
       await tellParent(procedureAwaitingSignal, { workflowId, step, timeoutSeconds, since: new Date().toISOString() });
-      const ok = await condition(() => received.some(matches), timeoutSeconds * 1000);
+      const ok = await condition(() => received.some(matches), timeoutSeconds * 1000, {
+        summary: stepConfirmationTimeoutSummary(step, timeoutSeconds),
+      });
       awaiting = undefined;
       const confirmation = ok ? received.splice(received.findIndex(matches), 1)[0] : undefined;
       await tellParent(procedureAwaitSettledSignal, {

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { confirmPlanArgs, type ConfirmPlanArgs } from '../../domain/schemas/terraform.js';
 import { parseWith } from '../../domain/validation.js';
+import { stepConfirmationTimeoutSummary } from '../../domain/incident/summaries.js';
 import { procedureAwaitSettledSignal, procedureAwaitingSignal } from './procedureSignals.js';
 
 export interface PlanConfirmationReceipt {
@@ -77,7 +78,9 @@ export function planConfirmationGate(): PlanConfirmationGate {
       const step = `${what} (confirmPlan with planHash ${planHash})`;
       log.info(`waiting for confirmPlan of ${planHash}`);
       await tellParent(procedureAwaitingSignal, { workflowId, step, timeoutSeconds, since: new Date().toISOString() });
-      const ok = await condition(() => confirmed?.planHash === planHash, timeoutSeconds * 1000);
+      const ok = await condition(() => confirmed?.planHash === planHash, timeoutSeconds * 1000, {
+        summary: stepConfirmationTimeoutSummary(step, timeoutSeconds),
+      });
       awaited = undefined;
       const answer = ok ? (confirmed as PlanConfirmation | undefined) : undefined;
       await tellParent(procedureAwaitSettledSignal, {
