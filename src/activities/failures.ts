@@ -89,6 +89,7 @@ function accessDeniedMessage(error: unknown): string {
   // The command's own action; the others it may need (lambda:ListTags) are not refused with a 403.
   const action = e[IAM_ACTIONS]?.[0];
   const named = action ? `${action} is not allowed` : 'not allowed';
-  const said = e.$fault ? `${e.name}: ${e.message}` : 'HTTP 403';
+  // "Unknown" is the SDK's name for an error code it could not find in the body.
+  const said = e.$fault && e.name !== 'Unknown' ? `${e.name}: ${e.message}` : 'HTTP 403';
   return `AccessDenied: ${named} (${said})`;
 }
