@@ -6,6 +6,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AppConfig } from '../config/env.js';
 import { awsClientConfig } from './aws.js';
+import { withIamActionNames } from './awsPermissions.js';
 import { createCheckActivities } from './checks/index.js';
 import { createCloudWatchActivities } from './cloudwatch.js';
 import { createDatabaseActivities } from './database.js';
@@ -24,18 +25,18 @@ import { createTerraformActivities } from './terraform.js';
 export function createActivities(config: AppConfig) {
   const aws = awsClientConfig(config);
   const kube = lazyKubeClient(config.kubernetes.kubeconfigPath);
-  const cloudwatch = new CloudWatchClient(aws);
-  const route53 = new Route53Client(aws);
+  const cloudwatch = withIamActionNames(new CloudWatchClient(aws));
+  const route53 = withIamActionNames(new Route53Client(aws));
   return {
-    ...createLambdaActivities(new LambdaClient(aws)),
-    ...createRdsActivities(new RDSClient(aws)),
+    ...createLambdaActivities(withIamActionNames(new LambdaClient(aws))),
+    ...createRdsActivities(withIamActionNames(new RDSClient(aws))),
     ...createRoute53Activities(route53),
     ...createCloudWatchActivities(cloudwatch),
     ...createDatabaseActivities(),
     ...createKubernetesActivities(kube),
     ...createHelmActivities({ binary: config.helm.binary, kubeconfigPath: config.kubernetes.kubeconfigPath }, kube),
     ...createMigrationActivities(kube),
-    ...createSecretActivities(new SecretsManagerClient(aws), kube),
+    ...createSecretActivities(withIamActionNames(new SecretsManagerClient(aws)), kube),
     ...createNotifyActivities({ channels: config.channels }),
     ...createHttpActivities(),
     ...createTemporalActivities(),

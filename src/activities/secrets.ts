@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { log } from '@temporalio/activity';
 import { fromAwsError, nonRetryable } from './failures.js';
+import { formatApiRequest } from '../domain/kubernetes/apiRequest.js';
 import { KubeApiError, loadClientNode, paths, type KubeClient } from './kubernetes/client.js';
 
 interface KubeSecret {
@@ -100,15 +101,19 @@ export function createSecretActivities(secretsManager: SecretsManagerClient, kub
     }
 
     const path = paths.secret(ref.namespace, ref.secret);
-    const failed = (error: unknown) =>
-      error instanceof KubeApiError
-        ? error.status === 404 || error.status === 403 || error.status === 422
-          ? nonRetryable(
-              error.status === 403 ? 'Forbidden' : 'InvalidInput',
-              `${where}: HTTP ${error.status} ${error.reason}`,
-            )
-          : new Error(`${where}: HTTP ${error.status} ${error.reason}`)
-        : new Error(`${where}: ${(error as { code?: string }).code ?? 'request failed'}`);
+    // The API server's own message is left out: an admission webhook's refusal could quote the data.
+    const failed = (error: unknown) => {
+      if (!(error instanceof KubeApiError)) {
+        return new Error(`${where}: ${(error as { code?: string }).code ?? 'request failed'}`);
+      }
+      const status = `HTTP ${error.status} ${error.reason}`;
+      if (error.status === 401 || error.status === 403) {
+        const what = error.request ? `${formatApiRequest(error.request)} ` : '';
+        return nonRetryable('Forbidden', `${where}: Forbidden: ${what}(${status})`);
+      }
+      if (error.status === 404 || error.status === 422) return nonRetryable('InvalidInput', `${where}: ${status}`);
+      return new Error(`${where}: ${status}`);
+    };
     let existing: KubeSecret | undefined;
     try {
       existing = await kube().get<KubeSecret>(path);

@@ -11,10 +11,14 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-export async function startMoto(options: { command?: string[] } = {}): Promise<MotoServer> {
+/** `env`: added to the server's environment (INITIAL_NO_AUTH_ACTION_COUNT turns on IAM checks). */
+export async function startMoto(options: { command?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<MotoServer> {
   const port = await freePort();
   const [cmd, ...args] = options.command ?? [toolPath('moto_server')];
-  const child = spawn(cmd!, [...args, '-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(cmd!, [...args, '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -12,8 +12,11 @@ export interface SlowRds extends MotoServer {
   instances(): Promise<Map<string, string>>;
 }
 
-export async function startSlowRds(): Promise<SlowRds> {
-  const moto = await startMoto({ command: [toolPath('python'), path.join(repoRoot, 'scripts', 'moto_launcher.py')] });
+export async function startSlowRds(options: { env?: NodeJS.ProcessEnv } = {}): Promise<SlowRds> {
+  const moto = await startMoto({
+    command: [toolPath('python'), path.join(repoRoot, 'scripts', 'moto_launcher.py')],
+    env: options.env,
+  });
   return {
     ...moto,
     configure: (config) => configureSlowRds(moto.endpoint, config),

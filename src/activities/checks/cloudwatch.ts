@@ -5,9 +5,12 @@ import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } fro
 import type { CheckOf } from '../../domain/schemas/verifyRollback.js';
 import { reading, type CheckResult } from '../../domain/verification.js';
 import { createCloudWatchActivities } from '../cloudwatch.js';
+import { fromAwsError } from '../failures.js';
 import { judgePct } from './http.js';
 
 const now = () => new Date().toISOString();
+/** Why the metrics could not be read; a denial names its IAM action. */
+const unreadableDetail = (error: unknown) => (fromAwsError(error, 'cloudwatch: metric data') as Error).message;
 
 export function createCloudWatchChecks(client: CloudWatchClient) {
   const { listAlarmsInAlarm } = createCloudWatchActivities(client);
@@ -98,7 +101,7 @@ export function createCloudWatchChecks(client: CloudWatchClient) {
       }
       return judgePct(base, newest.value, spec.maxPct, `datapoint at ${newest.at}`);
     } catch (error) {
-      return reading(base, 'unreadable', 'metrics not readable', now(), { detail: (error as Error).message });
+      return reading(base, 'unreadable', 'metrics not readable', now(), { detail: unreadableDetail(error) });
     }
   }
 
@@ -132,7 +135,7 @@ export function createCloudWatchChecks(client: CloudWatchClient) {
         lags.push({ replica, seconds: newest?.value });
       }
     } catch (error) {
-      return reading(base, 'unreadable', 'metrics not readable', now(), { detail: (error as Error).message });
+      return reading(base, 'unreadable', 'metrics not readable', now(), { detail: unreadableDetail(error) });
     }
     const observed = lags
       .map((l) => `${l.replica} ${l.seconds === undefined ? 'no datapoint' : `${l.seconds} s`}`)

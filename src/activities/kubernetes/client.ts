@@ -7,6 +7,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { describeApiRequest, formatApiRequest, type ApiRequest } from '../../domain/kubernetes/apiRequest.js';
 import { nonRetryable } from '../failures.js';
 
 export type PatchType = 'json' | 'merge' | 'strategic';
@@ -21,6 +22,8 @@ export class KubeApiError extends Error {
     readonly status: number,
     readonly reason: string,
     message: string,
+    /** The request that failed, as RBAC sees it (verb and resource). */
+    readonly request?: ApiRequest,
   ) {
     super(message);
   }
@@ -130,7 +133,12 @@ export class KubeClient {
       } catch {
         // not a Status object (pod logs, proxies)
       }
-      throw new KubeApiError(status, apiStatus.reason ?? String(status), apiStatus.message ?? text.slice(0, 500));
+      throw new KubeApiError(
+        status,
+        apiStatus.reason ?? String(status),
+        apiStatus.message ?? text.slice(0, 500),
+        describeApiRequest(method, path),
+      );
     }
     return text;
   }
@@ -176,19 +184,39 @@ function notConfigured(why: string) {
 }
 
 /**
- * Maps API errors to Temporal failures: 404, 403, 401 and 422 are non-retryable with `context`
- * in the message; 409 conflicts, 429, 5xx and network errors are retried.
+ * Maps API errors to Temporal failures by HTTP status: 404, 403, 401 and 422 are non-retryable
+ * with `context` in the message; 409 conflicts, 429, 5xx and network errors are retried.
  */
 export function fromKubeError(error: unknown, context: string): unknown {
   if (!(error instanceof KubeApiError)) return error;
   if (error.status === 404) return nonRetryable('NotFound', `${context}: not found`);
   if (error.status === 401 || error.status === 403) {
-    return nonRetryable('Forbidden', `${context}: forbidden (${error.message})`);
+    return nonRetryable('Forbidden', `${context}: ${forbiddenMessage(error)}`);
   }
   if (error.status === 422 || error.status === 400) {
     return nonRetryable('InvalidInput', `${context}: rejected by the API server (${error.message})`);
   }
   return error;
+}
+
+/**
+ * `Forbidden: patch deployments.apps "web" in namespace "demo" (<the API server's reason>)`: the
+ * verb and resource a Role must grant, then the API server's own words (they name the user). A 401
+ * is about the credentials, not the Role.
+ */
+export function forbiddenMessage(error: KubeApiError): string {
+  if (error.status === 401) return `Unauthorized: the API server did not accept the credentials (${error.message})`;
+  const what = error.request ? `${formatApiRequest(error.request)} ` : '';
+  return `Forbidden: ${what}(${error.message})`;
+}
+
+/** Runs one API call, mapping its failure with fromKubeError. */
+export async function kubeCall<T>(context: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw fromKubeError(error, context);
+  }
 }
 
 /** How often a guarded patch re-reads and tries again inside one activity attempt. */

@@ -3,7 +3,7 @@
 import { log } from '@temporalio/activity';
 import type { Deployment, PodSpec } from '../../domain/kubernetes/objects.js';
 import { nonRetryable } from '../failures.js';
-import { fromKubeError, KubeApiError, paths, type KubeClient } from './client.js';
+import { fromKubeError, KubeApiError, kubeCall, paths, type KubeClient } from './client.js';
 
 interface ConfigMap {
   metadata: { name: string; resourceVersion?: string; [k: string]: unknown };
@@ -110,7 +110,9 @@ export function createConfigurationActivities(kube: () => KubeClient) {
 
   /** The Deployments of a namespace whose pods read the ConfigMap or Secret. */
   async function deploymentsUsing(ref: { namespace: string } & ConfigSource): Promise<string[]> {
-    const list = await kube().get<{ items: Deployment[] }>(paths.deployments(ref.namespace));
+    const list = await kubeCall(`kubernetes: deployments in namespace "${ref.namespace}"`, () =>
+      kube().get<{ items: Deployment[] }>(paths.deployments(ref.namespace)),
+    );
     return list.items.filter((d) => podSpecUses(d.spec.template.spec, ref)).map((d) => d.metadata.name!);
   }
 

@@ -33,7 +33,15 @@ import type { LastRollback } from '../../domain/procedures/contract.js';
 import { lineDiff, stableJson } from '../../domain/textDiff.js';
 import { nonRetryable } from '../failures.js';
 import { pollUntil } from '../waiting.js';
-import { fromKubeError, KubeApiError, patchWithGuard, paths, type KubeClient } from './client.js';
+import {
+  forbiddenMessage,
+  fromKubeError,
+  KubeApiError,
+  kubeCall,
+  patchWithGuard,
+  paths,
+  type KubeClient,
+} from './client.js';
 
 export interface DeploymentRef {
   namespace: string;
@@ -86,17 +94,22 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     }
   }
 
+  const deploymentLabel = (deployment: Deployment) =>
+    label({ namespace: deployment.metadata.namespace!, deployment: deployment.metadata.name! });
+
   async function replicaSetsOf(deployment: Deployment): Promise<ReplicaSet[]> {
     const ns = deployment.metadata.namespace!;
-    const list = await kube().get<{ items: ReplicaSet[] }>(
-      paths.replicaSets(ns, selectorToQuery(deployment.spec.selector)),
+    const list = await kubeCall(`${deploymentLabel(deployment)}: replicasets`, () =>
+      kube().get<{ items: ReplicaSet[] }>(paths.replicaSets(ns, selectorToQuery(deployment.spec.selector))),
     );
     return ownedReplicaSets(deployment, list.items);
   }
 
   async function podsOf(deployment: Deployment): Promise<Pod[]> {
     const ns = deployment.metadata.namespace!;
-    const list = await kube().get<{ items: Pod[] }>(paths.pods(ns, selectorToQuery(deployment.spec.selector)));
+    const list = await kubeCall(`${deploymentLabel(deployment)}: pods`, () =>
+      kube().get<{ items: Pod[] }>(paths.pods(ns, selectorToQuery(deployment.spec.selector))),
+    );
     return list.items.filter((p) => !p.metadata.deletionTimestamp);
   }
 
@@ -253,6 +266,7 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     let errorCount = 0;
     let podsRead = 0;
     const unavailable: string[] = [];
+    let denied: string | undefined;
     for (const pod of pods) {
       try {
         const text = await kube().text(paths.podLog(ref.namespace, pod.metadata.name!, ref.tailLines ?? 100));
@@ -261,12 +275,14 @@ export function createDeploymentActivities(kube: () => KubeClient) {
       } catch (error) {
         if (!(error instanceof KubeApiError)) throw error;
         unavailable.push(pod.metadata.name!);
+        // A cluster without a log backend is common (this is then "unavailable"); a missing Role rule is said.
+        if (error.status === 401 || error.status === 403) denied ??= forbiddenMessage(error);
       }
     }
     const available = podsRead > 0;
     const detail = available
       ? `${errorCount} lines matching ${pattern.source} in the last ${ref.tailLines ?? 100} lines of ${podsRead} pods`
-      : `logs unavailable (${unavailable.length} pods, none served logs)`;
+      : `logs unavailable (${unavailable.length} pods, none served logs${denied ? `: ${denied}` : ''})`;
     return { available, errorCount, podsRead, detail };
   }
 
@@ -439,7 +455,7 @@ export function createDeploymentActivities(kube: () => KubeClient) {
           if (error instanceof KubeApiError && error.status === 404) {
             return { done: true, result: {}, progress: { present: false } };
           }
-          throw error;
+          throw fromKubeError(error, label(ref));
         }
       },
     });

@@ -5,7 +5,7 @@ import type { Pod } from '../../domain/kubernetes/objects.js';
 import { stableJson } from '../../domain/textDiff.js';
 import { nonRetryable } from '../failures.js';
 import { pollUntil } from '../waiting.js';
-import { fromKubeError, KubeApiError, patchWithGuard, paths, type KubeClient } from './client.js';
+import { fromKubeError, KubeApiError, kubeCall, patchWithGuard, paths, type KubeClient } from './client.js';
 
 interface Service {
   metadata: { name: string };
@@ -94,7 +94,10 @@ export function createTrafficActivities(kube: () => KubeClient) {
   }
 
   async function endpointsOf(namespace: string, service: string): Promise<EndpointReport> {
-    const slices = await kube().get<{ items: EndpointSlice[] }>(paths.endpointSlices(namespace, service));
+    const where = `kubernetes: endpoints of service "${service}" in namespace "${namespace}"`;
+    const slices = await kubeCall(where, () =>
+      kube().get<{ items: EndpointSlice[] }>(paths.endpointSlices(namespace, service)),
+    );
     const report: EndpointReport = { ready: [], notReady: 0 };
     for (const endpoint of slices.items.flatMap((s) => s.endpoints ?? [])) {
       if (endpoint.conditions?.ready === false) {
@@ -107,7 +110,7 @@ export function createTrafficActivities(kube: () => KubeClient) {
         try {
           labels = (await kube().get<Pod>(`/api/v1/namespaces/${namespace}/pods/${podName}`)).metadata.labels ?? {};
         } catch (error) {
-          if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+          if (!(error instanceof KubeApiError && error.status === 404)) throw fromKubeError(error, where);
         }
       }
       report.ready.push({ pod: podName ?? '', ip: endpoint.addresses[0] ?? '', labels });
@@ -151,6 +154,7 @@ export function createTrafficActivities(kube: () => KubeClient) {
     canaryService: string;
   }): Promise<{ changed: boolean; action: string }> {
     const path = paths.ingress(ref.namespace, ref.ingress);
+    const where = `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`;
     let ingress: Ingress;
     try {
       ingress = await kube().get<Ingress>(path);
@@ -158,13 +162,13 @@ export function createTrafficActivities(kube: () => KubeClient) {
       if (error instanceof KubeApiError && error.status === 404) {
         return { changed: false, action: `ingress "${ref.ingress}" already absent` };
       }
-      throw fromKubeError(error, `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`);
+      throw fromKubeError(error, where);
     }
     if (ingress.metadata.annotations?.[NGINX_CANARY_ANNOTATION] === 'true') {
       await kube()
         .delete(path)
         .catch((error: unknown) => {
-          if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+          if (!(error instanceof KubeApiError && error.status === 404)) throw fromKubeError(error, where);
         });
       return { changed: true, action: `deleted canary ingress "${ref.ingress}"` };
     }
@@ -182,16 +186,11 @@ export function createTrafficActivities(kube: () => KubeClient) {
     };
     // Each removed path is tested as read; a lost race re-reads the Ingress and plans again.
     let read: Ingress | undefined = ingress;
-    const { patched, value: removed } = await patchWithGuard(
-      kube(),
-      path,
-      `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`,
-      async () => {
-        const ops = canaryPaths(read ?? (await kube().get<Ingress>(path)));
-        read = undefined;
-        return { ops: ops.length > 0 ? ops : undefined, value: ops.length / 2 };
-      },
-    );
+    const { patched, value: removed } = await patchWithGuard(kube(), path, where, async () => {
+      const ops = canaryPaths(read ?? (await kubeCall(where, () => kube().get<Ingress>(path))));
+      read = undefined;
+      return { ops: ops.length > 0 ? ops : undefined, value: ops.length / 2 };
+    });
     if (!patched) {
       return { changed: false, action: `no path of ingress "${ref.ingress}" routes to "${ref.canaryService}"` };
     }
@@ -216,8 +215,8 @@ export function createTrafficActivities(kube: () => KubeClient) {
 
   /** Which Services every Ingress of the namespace routes to. */
   async function ingressRouting(ref: { namespace: string }): Promise<IngressRouting> {
-    const list = await kube().get<{ items: Ingress[] }>(
-      `/apis/networking.k8s.io/v1/namespaces/${ref.namespace}/ingresses`,
+    const list = await kubeCall(`kubernetes: ingresses in namespace "${ref.namespace}"`, () =>
+      kube().get<{ items: Ingress[] }>(`/apis/networking.k8s.io/v1/namespaces/${ref.namespace}/ingresses`),
     );
     return { ingresses: list.items.map((ing) => ({ name: ing.metadata.name, ...routingOf(ing) })) };
   }
