@@ -156,15 +156,15 @@ interface RequestInfo {
 
 function describeRequest(req: http.IncomingMessage, body: Buffer, flavor: FaultProxyOptions['flavor']): RequestInfo {
   const method = req.method ?? 'GET';
-  const path = req.url ?? '/';
-  const url = new URL(path, 'http://proxy');
+  const requestPath = req.url ?? '/';
+  const url = new URL(requestPath, 'http://proxy');
   const pathname = url.pathname;
   if (flavor === 'kubernetes') {
     const watch =
       ['true', '1'].includes(url.searchParams.get('watch') ?? '') || url.searchParams.get('follow') === 'true';
     return {
       method,
-      path,
+      path: requestPath,
       pathname,
       action: `${method} ${pathname}`,
       mutating: !['GET', 'HEAD', 'OPTIONS'].includes(method),
@@ -188,7 +188,7 @@ function describeRequest(req: http.IncomingMessage, body: Buffer, flavor: FaultP
   }
   action ??= `${method} ${pathname}`;
   const readOnly = /^(Describe|List|Get)/.test(action) || ['GET', 'HEAD'].includes(method);
-  return { method, path, pathname, action, mutating: !readOnly, passThrough: false, protocol };
+  return { method, path: requestPath, pathname, action, mutating: !readOnly, passThrough: false, protocol };
 }
 
 interface Answer {
