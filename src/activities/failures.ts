@@ -61,22 +61,79 @@ const AWS_INVALID = new Set([
   'InvalidDomainName',
 ]);
 
+/** Error codes the SDK itself treats as "slow down" (smithy's THROTTLING_ERROR_CODES): a Query or
+ * REST-XML API answers them with a 400, so the status alone would call them client errors. */
+const AWS_THROTTLING = new Set([
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+]);
+/** 4xx answers that a later attempt can get past: a timeout, or a resource busy with another change. */
+const AWS_TRANSIENT = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'InvalidDBInstanceState',
+  'InvalidDBInstanceStateFault',
+]);
+
+interface AwsErrorShape {
+  name?: string;
+  $retryable?: object;
+  $metadata?: { httpStatusCode?: number };
+}
+
 /**
- * Maps an AWS SDK error to a Temporal failure: not-found, forbidden and validation errors become
- * non-retryable with `context` in the message; anything else (throttling, 5xx, network) is
- * rethrown unchanged so the retry policy applies. Decided by the error's code and HTTP status,
- * never by its text: any 403 but a clock or token expiry is a denial.
+ * How an AWS SDK error is to be treated, from its code and HTTP status (never its message):
+ * `retry` for throttling, timeouts, conflicts, 5xx and network errors (no status); otherwise the
+ * non-retryable failure type.
+ */
+export function classifyAwsError(error: unknown): 'retry' | keyof typeof FailureType {
+  const { name = '', $retryable, $metadata } = (error ?? {}) as AwsErrorShape;
+  if (AWS_NOT_FOUND.has(name)) return 'NotFound';
+  if (AWS_FORBIDDEN.has(name)) return 'Forbidden';
+  if (AWS_INVALID.has(name)) return 'InvalidInput';
+  const status = $metadata?.httpStatusCode;
+  if ($retryable || AWS_THROTTLING.has(name) || AWS_TRANSIENT.has(name)) return 'retry';
+  // A 403 for a skewed clock or an expired token is not a denial: the next attempt re-signs.
+  if (AWS_TRANSIENT_403.has(name)) return 'retry';
+  if (status === undefined || status < 400 || status >= 500) return 'retry';
+  if (status === 408 || status === 409 || status === 429) return 'retry';
+  if (status === 401 || status === 403) return 'Forbidden';
+  if (status === 404) return 'NotFound';
+  return 'InvalidInput';
+}
+
+/**
+ * Maps an AWS SDK error to a Temporal failure: not-found, forbidden and other client errors (4xx)
+ * become non-retryable with `context` in the message; throttling, conflicts, 5xx and network
+ * errors are rethrown unchanged so the retry policy applies.
  */
 export function fromAwsError(error: unknown, context: string): unknown {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
   const detail = error instanceof Error ? error.message : String(error);
-  if (AWS_NOT_FOUND.has(name)) return nonRetryable('NotFound', `${context}: not found (${detail})`);
-  if (AWS_FORBIDDEN.has(name) || (status === 403 && !AWS_TRANSIENT_403.has(name))) {
-    return nonRetryable('Forbidden', `${context}: ${accessDeniedMessage(error)}`);
+  const status = (error as AwsErrorShape | undefined)?.$metadata?.httpStatusCode;
+  const code = `${status ? `HTTP ${status} ` : ''}${(error as AwsErrorShape | undefined)?.name ?? 'Error'}`;
+  switch (classifyAwsError(error)) {
+    case 'retry':
+      return error;
+    case 'NotFound':
+      return nonRetryable('NotFound', `${context}: not found (${detail})`);
+    case 'Forbidden':
+      return nonRetryable('Forbidden', `${context}: ${accessDeniedMessage(error)}`);
+    default:
+      return nonRetryable('InvalidInput', `${context}: rejected by AWS (${code}: ${detail})`);
   }
-  if (AWS_INVALID.has(name)) return nonRetryable('InvalidInput', `${context}: rejected by AWS (${detail})`);
-  return error;
 }
 
 /**

@@ -163,10 +163,16 @@ export function createLambdaActivities(client: LambdaClient) {
       );
     } catch (error) {
       // The alias changed between our read and the update: never overwrite someone else's move.
+      // Unless it changed to our target: the SDK re-sent an update whose answer was lost, and the
+      // first one had moved the alias (and with it the revision).
       if ((error as { name?: string }).name === 'PreconditionFailedException') {
-        throw aliasMoved(ref, `a new revision (was ${current.revisionId})`);
+        const now = await getLambdaAlias(ref);
+        if (now.functionVersion !== ref.toVersion) {
+          throw aliasMoved(ref, `a new revision (was ${current.revisionId})`);
+        }
+      } else {
+        throw fromAwsError(error, aliasContext(ref));
       }
-      throw fromAwsError(error, aliasContext(ref));
     }
     const message = `alias "${ref.alias}" of "${ref.functionName}" moved from version ${current.functionVersion} to ${ref.toVersion}`;
     log.info(message);

@@ -219,10 +219,16 @@ export function createRdsActivities(client: RDSClient) {
         message,
       };
     } catch (error) {
-      // Another attempt won the race between our check and our call.
+      // Absent at our check, there now: our own call made it (the SDK re-sent a restore whose answer
+      // was lost), or another attempt won the race between our check and our call.
       if ((error as { name?: string }).name === 'DBInstanceAlreadyExistsFault') {
         const raced = await findInstance(target.targetInstanceId);
-        if (raced) return adopt(raced);
+        if (raced) {
+          const adopted = adopt(raced);
+          const message = `restore of ${describeSource(source)} into instance "${target.targetInstanceId}" started (its answer was lost; the instance is there)`;
+          log.info(message);
+          return { ...adopted, adopted: false, message };
+        }
       }
       throw fromAwsError(error, `rds: restore of ${describeSource(source)} into "${target.targetInstanceId}"`);
     }

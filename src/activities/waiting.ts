@@ -1,7 +1,15 @@
 // The one way activities wait for something: poll, heartbeat the progress, and resume the
 // overall clock from the last heartbeat when Temporal retries the activity.
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { nonRetryable } from './failures.js';
+
+/**
+ * Polls in a row that may fail retryably (throttled, 5xx, a reset connection) before the wait
+ * gives up its attempt to Temporal's retry policy. A long wait through a flaky API would
+ * otherwise spend one attempt of the retry policy per failed poll.
+ */
+export const MAX_FAILED_POLLS_IN_A_ROW = 5;
 
 export interface WaitProgress<P> {
   /** Epoch ms of the first attempt's start, carried across retries. */
@@ -14,7 +22,10 @@ export interface WaitProgress<P> {
 export interface PollOptions<P, R> {
   /** What is awaited, for the timeout message ("deployment "web" rollout"). */
   what: string;
-  /** One observation: `done` ends the wait with `result`; a thrown error ends it too. */
+  /**
+   * One observation: `done` ends the wait with `result`. A non-retryable failure ends it too; any
+   * other error is a missed reading, up to MAX_FAILED_POLLS_IN_A_ROW in a row.
+   */
   poll: () => Promise<{ done: true; result: R; progress: P } | { done: false; progress: P }>;
   intervalMs: number;
   timeoutMs: number;
@@ -29,10 +40,33 @@ export async function pollUntil<P, R>(options: PollOptions<P, R>): Promise<R & {
   const prior = ctx.info.heartbeatDetails as WaitProgress<P> | undefined;
   const startedAt = prior?.startedAt ?? Date.now();
   let polls = prior?.polls ?? 0;
+  let last = prior?.last;
   let interval = options.intervalMs;
+  let failedInARow = 0;
   for (;;) {
-    const observation = await options.poll();
+    let observation: Awaited<ReturnType<typeof options.poll>>;
+    try {
+      observation = await options.poll();
+      failedInARow = 0;
+    } catch (error) {
+      // A missed reading is not the end of the wait: poll again after the interval, within the limit.
+      failedInARow += 1;
+      const final = error instanceof ApplicationFailure && error.nonRetryable;
+      if (final || failedInARow >= MAX_FAILED_POLLS_IN_A_ROW || Date.now() - startedAt >= options.timeoutMs) {
+        throw error;
+      }
+      const waited: WaitProgress<P> = {
+        startedAt,
+        polls,
+        elapsedSeconds: Math.round((Date.now() - startedAt) / 1000),
+        last,
+      };
+      ctx.heartbeat(waited);
+      await ctx.sleep(interval);
+      continue;
+    }
     polls += 1;
+    last = observation.progress;
     const waited: WaitProgress<P> = {
       startedAt,
       polls,

@@ -11,6 +11,7 @@ import { restartAndVerify } from './kubernetes/restartUsers.js';
 import { cloudApiCall } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
+import { changedThisRun } from './support/lostAnswer.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
@@ -95,8 +96,11 @@ async function restoreConfigMap(rawInput: unknown): Promise<ConfigMapRollbackRes
   // 3. Restart the pods to pick up the configuration, and wait for them (fails unless they settle).
   const restarted = await restartAndVerify(namespace, users, input, progress);
 
-  // 4. The verification suite: the restarted Deployments' pods, and the input's checks.
-  const changed = applied.changed || restarted.length > 0;
+  // 4. The verification suite: the restarted Deployments' pods, and the input's checks. The data
+  //    differed at step 1 and reads back restored: this run changed it, even when the apply's
+  //    retry (after a lost answer) found nothing left to do.
+  const dataChanged = changedThisRun(applied.changed, keysChanged.length > 0);
+  const changed = dataChanged || restarted.length > 0;
   const { verification, healthy, suffix } = await verifyAfter({
     changed,
     natural: podStatusChecks(restarted.map(({ deployment }) => ({ namespace, deployment }))),
@@ -107,10 +111,10 @@ async function restoreConfigMap(rawInput: unknown): Promise<ConfigMapRollbackRes
     ...base,
     dryRun: false,
     changed,
-    dataChanged: applied.changed,
+    dataChanged,
     verified: healthy,
     ...(verification ? { verification } : {}),
     restarted: restarted.map(({ deployment, restartedAt }) => ({ deployment, restartedAt })),
-    message: `configmap "${configMap}" restored (${applied.keysChanged.length} keys changed); restarted ${restarted.length} deployments${suffix}`,
+    message: `configmap "${configMap}" restored (${dataChanged ? keysChanged.length : 0} keys changed); restarted ${restarted.length} deployments${suffix}`,
   };
 }

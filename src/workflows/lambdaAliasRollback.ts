@@ -11,6 +11,7 @@ import { lambdaAliasRollbackInput, type LambdaAliasRollbackInput } from '../doma
 import { cloudApiCall } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
+import { changedThisRun } from './support/lostAnswer.js';
 import { verifyAfter } from './support/verifyAfter.js';
 import type { VerifyRollbackResult } from './verifyRollback.js';
 
@@ -98,14 +99,21 @@ async function rollBackAlias(rawInput: unknown): Promise<LambdaAliasRollbackResu
     given: input.verify,
     reason: `after moving ${input.functionName}:${input.alias} to ${toVersion}`,
   });
+  // This run found the alias elsewhere and left it at the target: a retried update whose first
+  // answer was lost reports "already points at", but the move was this run's.
+  const changed = changedThisRun(update.changed, current.functionVersion !== toVersion);
+  const message =
+    changed && !update.changed
+      ? `alias "${input.alias}" of "${input.functionName}" moved from version ${current.functionVersion} to ${toVersion}`
+      : update.message;
   return {
     ...plan,
     ...lastRollbackOf(newMark),
     dryRun: false,
-    changed: update.changed,
+    changed,
     // Verified: the alias reads back as planned and, with checks, the service is healthy.
     verified: healthy,
-    message: `${update.message}${suffix}`,
+    message: `${message}${suffix}`,
     ...(verification ? { verification } : {}),
   };
 }

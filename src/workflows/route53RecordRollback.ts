@@ -10,6 +10,7 @@ import { route53RecordRollbackInput, type Route53RecordPin } from '../domain/sch
 import { cloudApiCall, heartbeatingWait } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
+import { changedThisRun } from './support/lostAnswer.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
 const route53 = proxyActivities<Activities>(cloudApiCall);
@@ -78,10 +79,18 @@ export async function route53RecordRollback(rawInput: unknown): Promise<Route53R
       );
     }
 
+    // A retried change whose first answer was lost finds the record already at `to`: the change
+    // was this run's (step 1 saw it elsewhere), so it is verified, though its INSYNC id is gone.
+    const changed = changedThisRun(change.changed, !sameRecord(ref.type, current, to));
+    const message =
+      changed && !change.changed
+        ? `route53: record ${ref.name} ${ref.type} in zone "${ref.hostedZoneId}" changed from ${describe(current)} to ${describe(to)} (the change's answer was lost; INSYNC not awaited)`
+        : change.message;
+
     // 5. The input's checks. None natural: step 4 read the record back (a `dnsRecord` check in
     //    `verify` also waits out the TTL resolvers had cached).
     const { verification, healthy, suffix } = await verifyAfter({
-      changed: change.changed,
+      changed,
       natural: [],
       given: input.verify,
       reason: `after changing ${ref.name} ${ref.type} to ${describe(to)}`,
@@ -89,10 +98,10 @@ export async function route53RecordRollback(rawInput: unknown): Promise<Route53R
     return {
       ...plan,
       dryRun: false,
-      changed: change.changed,
+      changed,
       verified: healthy,
       ...(verification ? { verification } : {}),
-      message: `${change.message}${suffix}`,
+      message: `${message}${suffix}`,
     };
   });
 }

@@ -11,6 +11,7 @@ import { restartAndVerify } from './kubernetes/restartUsers.js';
 import { cloudApiCall } from './support/activityOptions.js';
 import { asProcedure, procedureFailure } from './support/failures.js';
 import { parseInput } from './support/input.js';
+import { changedThisRun } from './support/lostAnswer.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
@@ -94,8 +95,12 @@ async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
   // 2. Restart affected pods, and wait for them (fails unless they settle).
   const restarted = await restartAndVerify(namespace, users, input, progress);
 
-  // 3. The verification suite: the restarted Deployments' pods, and the input's checks.
-  const changed = restored.changed || restarted.length > 0;
+  // 3. The verification suite: the restarted Deployments' pods, and the input's checks. A Secret
+  //    written since step 1 read it was written by this run's restore, even when the restore's
+  //    retry (after a lost answer) found nothing left to do.
+  const written = current.exists ? after.resourceVersion !== current.resourceVersion : after.exists;
+  const dataChanged = changedThisRun(restored.changed, written);
+  const changed = dataChanged || restarted.length > 0;
   const { verification, healthy, suffix } = await verifyAfter({
     changed,
     natural: podStatusChecks(restarted.map(({ deployment }) => ({ namespace, deployment }))),
@@ -107,7 +112,7 @@ async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
     versionId: restored.versionId,
     dryRun: false,
     changed,
-    dataChanged: restored.changed,
+    dataChanged,
     verified: healthy,
     ...(verification ? { verification } : {}),
     keys: restored.keys,

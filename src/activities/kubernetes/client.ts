@@ -115,17 +115,36 @@ export class KubeClient {
       options.headers = { ...options.headers, 'Content-Type': contentType ?? 'application/json' };
     }
     const transport = url.protocol === 'https:' ? https : http;
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = transport.request(options, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
+    const send = () =>
+      new Promise<{ status: number; retryAfter?: string; text: string }>((resolve, reject) => {
+        const req = transport.request(options, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              retryAfter: res.headers['retry-after'],
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+          res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(new Error(`kubernetes: ${method} ${url.pathname} timed out`)));
+        req.on('error', reject);
+        req.end(body);
       });
-      req.on('timeout', () => req.destroy(new Error(`kubernetes: ${method} ${url.pathname} timed out`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+    let answer = await send();
+    // client-go's rule: a 429, or a 5xx with Retry-After, was not served and is sent again after
+    // the seconds the server asked for (up to a budget; past it, the activity's retry policy).
+    for (let retries = 0, waitedMs = 0; ; retries += 1) {
+      const waitMs = retryAfterMs(answer.status, answer.retryAfter);
+      if (waitMs === undefined || retries >= RETRY_AFTER_MAX_RETRIES || waitedMs + waitMs > RETRY_AFTER_MAX_WAIT_MS)
+        break;
+      await new Promise((r) => setTimeout(r, waitMs));
+      waitedMs += waitMs;
+      answer = await send();
+    }
+    const { status, text } = answer;
     if (status < 200 || status >= 300) {
       let apiStatus: { reason?: string; message?: string } = {};
       try {
@@ -175,6 +194,17 @@ export class KubeClient {
   }
 }
 
+/** As client-go: at most 10 retries of one request on Retry-After; and here at most 10 s of waiting. */
+const RETRY_AFTER_MAX_RETRIES = 10;
+const RETRY_AFTER_MAX_WAIT_MS = 10_000;
+
+/** The wait a 429 or 5xx answer asks for in whole seconds (Retry-After), or undefined: not to be sent again. */
+function retryAfterMs(status: number, retryAfter: string | undefined): number | undefined {
+  if (status !== 429 && (status < 500 || status > 599)) return undefined;
+  if (retryAfter === undefined || !/^\d+$/.test(retryAfter.trim())) return undefined;
+  return Number(retryAfter.trim()) * 1000;
+}
+
 function notConfigured(why: string) {
   return nonRetryable(
     'NotConfigured',
@@ -184,8 +214,9 @@ function notConfigured(why: string) {
 }
 
 /**
- * Maps API errors to Temporal failures by HTTP status: 404, 403, 401 and 422 are non-retryable
- * with `context` in the message; 409 conflicts, 429, 5xx and network errors are retried.
+ * Maps API errors to Temporal failures by status: 404, 403, 401, 422 and every other 4xx are
+ * non-retryable with `context` in the message; 408, 409 conflicts, 429, 5xx and network errors are
+ * retried.
  */
 export function fromKubeError(error: unknown, context: string): unknown {
   if (!(error instanceof KubeApiError)) return error;
@@ -195,6 +226,13 @@ export function fromKubeError(error: unknown, context: string): unknown {
   }
   if (error.status === 422 || error.status === 400) {
     return nonRetryable('InvalidInput', `${context}: rejected by the API server (${error.message})`);
+  }
+  // Any other client error (405, 410, 413, 415, ...) is refused again on retry; 408, 409 and 429 are not.
+  if (error.status >= 400 && error.status < 500 && ![408, 409, 429].includes(error.status)) {
+    return nonRetryable(
+      'InvalidInput',
+      `${context}: rejected by the API server (HTTP ${error.status} ${error.reason})`,
+    );
   }
   return error;
 }

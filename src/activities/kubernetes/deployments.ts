@@ -25,6 +25,7 @@ import {
   lastRollbackOf,
   markedTargetMessage,
   marksOf,
+  readMarks,
   ROLLED_BACK_FROM_ANNOTATION,
   withMark,
   type RollbackMark,
@@ -81,6 +82,11 @@ export interface PodReport {
   ready: number;
   restarts: number;
   pods: { name: string; phase: string; ready: boolean; restarts: number }[];
+}
+
+/** The mark a rolloutUndo call writes: its `at` and `by` come from the workflow, the same on every attempt. */
+function sameMark(mark: RollbackMark, call: { at: string; by?: string }): boolean {
+  return mark.at === call.at && mark.by === call.by;
 }
 
 export function createDeploymentActivities(kube: () => KubeClient) {
@@ -183,6 +189,12 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     if (deployment.spec.paused) throw nonRetryable('FailedPrecondition', pausedError(ref.deployment).message);
     const revision = revisionOf(rs) ?? 0;
     if (templatesEqualIgnoringHash(rs.spec.template, deployment.spec.template)) {
+      // Our own patch, applied by an earlier attempt whose answer was lost: it carries this call's mark.
+      if (ref.mark && readMarks(deployment.metadata.annotations).some((m) => sameMark(m, ref.mark!))) {
+        const message = `deployment.apps/${ref.deployment} rolled back`;
+        log.info(`${message} (by an earlier attempt of this call)`, { ...ref, revision });
+        return { outcome: 'rolled back', message, revision };
+      }
       const message = `skipped rollback (current template already matches revision ${revision})`;
       log.info(message, { ...ref });
       return { outcome: 'skipped', message, revision };
