@@ -52,7 +52,10 @@ describe('AWS errors', () => {
     ['InvalidRequestException', 400, 'non-retryable InvalidInput'],
     ['PayloadTooLarge', 413, 'non-retryable InvalidInput'],
     ['UnrecognizedClientException', 403, 'non-retryable Forbidden'],
-    ['ExpiredToken', 401, 'non-retryable Forbidden'],
+    // An expired token or a skewed clock: the next attempt signs again with refreshed credentials.
+    ['ExpiredToken', 401, 'retried'],
+    ['RequestTimeTooSkewed', 403, 'retried'],
+    ['AccessDeniedException', 403, 'non-retryable Forbidden'],
     ['SomeResourceMissing', 404, 'non-retryable NotFound'],
     ['ResourceNotFoundException', 404, 'non-retryable NotFound'],
     ['DBInstanceNotFoundFault', 404, 'non-retryable NotFound'],
