@@ -84,28 +84,32 @@ revision is the one rolled back from: the rollback guard):
 `;
 }
 
-/**
- * The full tool install (PostgreSQL, Flyway, the Kubernetes control plane, helm, OpenTofu) after
- * READY, in the background: on a new machine it takes about 15 minutes, most of it building
- * Kubernetes, and nothing `npm start` needs before READY waits for it. The demo cluster joins
- * when it is built; a failure is printed and leaves the rest running.
- */
-function installRestInBackground(options: DemoCommandOptions): void {
-  const logFile = path.join(logDir, 'tools.log');
-  const out = openSync(logFile, 'a');
-  backgroundTools = spawn('bash', [path.join(root, 'scripts', 'install-tools.sh')], {
+/** A script of scripts/ as a background process group, its output appended to .data/logs/tools.log. */
+function background(script: string, then: (code: number | null) => void): void {
+  const out = openSync(path.join(logDir, 'tools.log'), 'a');
+  backgroundTools = spawn('bash', [path.join(root, 'scripts', script)], {
     cwd: root,
     stdio: ['ignore', out, out],
     detached: true,
   });
   backgroundTools.once('exit', (code) => {
-    if (stopping) return;
-    if (code !== 0 || !kubernetesBuilt(root)) {
-      console.error(
-        `\nthe background tool install failed (code ${code}); see ${rel(logFile)}. The rest keeps running.`,
-      );
-      return;
-    }
+    if (!stopping) then(code);
+  });
+}
+
+/**
+ * The Kubernetes control plane, then the rest of the tool install (PostgreSQL, Flyway, helm,
+ * OpenTofu), after READY and in the background: on a new machine the control plane takes about
+ * 10 minutes to build, and nothing `npm start` needs before READY waits for it. The demo cluster
+ * joins as soon as it is built; a failure is printed and leaves the rest running.
+ */
+function installRestInBackground(options: DemoCommandOptions): void {
+  const failed = (what: string, code: number | null) =>
+    console.error(
+      `\n${what} failed (code ${code}); see ${rel(path.join(logDir, 'tools.log'))}. The rest keeps running.`,
+    );
+  background(path.join('k8s', 'build.sh'), (code) => {
+    if (code !== 0 || !kubernetesBuilt(root)) return failed('the background Kubernetes build', code);
     startKubernetesDemo(root).then(
       (demo) => {
         kubernetes = demo;
@@ -116,6 +120,9 @@ function installRestInBackground(options: DemoCommandOptions): void {
       (error: unknown) =>
         console.error(`\nthe Kubernetes demo did not start: ${error instanceof Error ? error.message : String(error)}`),
     );
+    background('install-tools.sh', (rest) => {
+      if (rest !== 0) failed('the background tool install', rest);
+    });
   });
 }
 

@@ -108,7 +108,7 @@ test('a bad input from the CLI fails with one clear error naming the field and c
   expect(await aliasVersion(moto(), 'checkout-api')).toBe('2');
 });
 
-test('READY comes before the cluster, which joins when the background install ends, with its commands', async () => {
+test('READY comes before the cluster, which joins when its background build ends, with its commands', async () => {
   const ready = stack.output().indexOf('\nREADY');
   expect(stack.output().slice(0, ready)).toContain('Kubernetes        building in the background');
   await stack.waitForOutput(/^KUBERNETES READY$/m, 300_000);
