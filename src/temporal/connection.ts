@@ -1,5 +1,5 @@
 // Connections to Temporal from configuration: plain for the dev server, mTLS or an API key for
-// a production cluster or Temporal Cloud.
+// a production cluster or Temporal Cloud. Clients get the payload codec when keys are configured.
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -24,7 +24,7 @@ export async function connectClient(config: AppConfig): Promise<Client> {
     tls: tlsOptions(config),
     apiKey: config.temporal.apiKey,
   });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: config.dataConverter });
 }
 
 export async function connectWorker(config: AppConfig): Promise<NativeConnection> {

@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFromEnv } from '../../src/codec/index.js';
 import { stopServices, type Service } from '../../src/local/processes.js';
 import { startTemporalDevServer } from '../../src/local/stack.js';
 import { freePort, waitFor } from './ports.js';
@@ -25,7 +27,14 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
-export async function devServer(options: { dbFile?: string; port?: number } = {}): Promise<DevServer> {
+export async function devServer(
+  options: {
+    dbFile?: string;
+    port?: number;
+    /** The client's payload codec; default from ROLLBACK_CODEC_KEYS / ROLLBACK_CODEC_KEY_FILE. */
+    dataConverter?: DataConverter;
+  } = {},
+): Promise<DevServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'devserver-'));
   const dbFile = options.dbFile ?? path.join(dir, 'temporal.db');
   const port = options.port ?? (await freePort());
@@ -66,7 +75,8 @@ export async function devServer(options: { dbFile?: string; port?: number } = {}
   }
 
   await start();
-  const client = new Client({ connection: connection!, namespace: 'default' });
+  const dataConverter = 'dataConverter' in options ? options.dataConverter : dataConverterFromEnv();
+  const client = new Client({ connection: connection!, namespace: 'default', dataConverter });
 
   return {
     address,
