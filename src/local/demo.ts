@@ -15,9 +15,14 @@ export interface DemoCommandOptions {
   temporalBin: string;
   address: string;
   taskQueue: string;
+  /** With payload encryption on: the CLI encodes inputs and decodes results through this codec server. */
+  codecEndpoint?: string;
 }
 
 type StartOptions = Omit<DemoCommandOptions, 'temporalBin'>;
+
+const codecArgs = (options: StartOptions) =>
+  options.codecEndpoint === undefined ? [] : ['--codec-endpoint', options.codecEndpoint];
 
 function workflowStartArgs(options: StartOptions, type: string, workflowId: string, input: object): string[] {
   return [
@@ -25,6 +30,7 @@ function workflowStartArgs(options: StartOptions, type: string, workflowId: stri
     'start',
     '--address',
     options.address,
+    ...codecArgs(options),
     '--type',
     type,
     '--task-queue',
@@ -87,7 +93,7 @@ export function demoIncidentArgs(options: StartOptions): string[] {
 
 /** Start the P1 incident, read its status, confirm it: the three commands of the incident demo. */
 export function demoIncidentCommands(options: DemoCommandOptions): string[] {
-  const at = ['--address', options.address, '--workflow-id', DEMO_INCIDENT_ID];
+  const at = ['--address', options.address, ...codecArgs(options), '--workflow-id', DEMO_INCIDENT_ID];
   return [
     shellCommand([options.temporalBin, ...demoIncidentArgs(options)]),
     shellCommand([options.temporalBin, 'workflow', 'query', ...at, '--name', 'status']),
