@@ -57,7 +57,8 @@ export async function createTestWorker(
     namespace: env.namespace ?? 'default',
     workflowsPath: workflowsPath(),
     activities: createActivities(config),
-    ...(config.dataConverter ? { dataConverter: config.dataConverter } : {}),
+    // As the servers' clients above: test configurations are built from a few variables, not process.env.
+    dataConverter: config.dataConverter ?? dataConverterFromEnv(),
     ...options,
     taskQueue,
   });
