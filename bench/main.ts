@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFromEnv } from '../src/codec/index.js';
 import { stopServices, type Service } from '../src/local/processes.js';
 import { alertToFirstPatch, endToEnd } from './incidents.js';
 import { alertStorm } from './storm.js';
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     const stack = await startBenchStack({ root, dataDir, catalogFile, kubeconfigPath: cluster.kubeconfigPath });
     services.push(...stack.services);
     connection = await Connection.connect({ address: stack.address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverterFromEnv() });
     watch = new FirstChangeWatch(cluster, namespace, seeded);
     await watch.start();
     console.log(

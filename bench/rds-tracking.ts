@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFromEnv } from '../src/codec/index.js';
 import { seedRdsInstance } from '../src/demo/seedRds.js';
 import { configureSlowRds } from '../src/local/slowRds.js';
 import { runHistoryLengths } from '../src/temporal/histories.js';
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     });
     services.push(worker);
     const connection = await Connection.connect({ address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverterFromEnv() });
 
     let peakRss = 0;
     const sampler = setInterval(() => {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
+import { dataConverterFromEnv } from '../src/codec/index.js';
 import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
 import { startTemporalDevServer } from '../src/local/stack.js';
 import { measureWorkerStarts } from './support/workerStart.js';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     services.push(temporal);
     await waitUntil('Temporal', temporal, () => portAnswers(temporalPort));
     const connection = await Connection.connect({ address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverterFromEnv() });
     const results = await measureWorkerStarts(client, { root, logDir, address }, runs);
     await connection.close();
     console.log(`worker start -> first workflow task done, ${runs} runs each, ${os.cpus().length} cores`);

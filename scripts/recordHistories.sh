@@ -38,6 +38,8 @@ for type in "${types[@]}"; do
   [[ " ${files[*]} " == *" $file "* ]] || files+=("$file")
 done
 
+# Committed histories are plain JSON, replayed without keys: never record encrypted payloads.
+unset ROLLBACK_CODEC_KEYS ROLLBACK_CODEC_KEY_FILE
 echo "histories:record: ${types[*]} from ${files[*]}"
 RECORD_HISTORIES=1 NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning' \
   npx jest --runInBand "${files[@]}"

@@ -1,10 +1,13 @@
 // `npm start`: the whole service on its embedded default, for one machine. Starts the Temporal
 // dev server (SQLite under .data/, Web UI), a moto server seeded with the demo Lambda function,
 // and the worker; prints where to look and what to paste. Ctrl-C stops everything it started.
+// With ROLLBACK_CODEC_KEYS (or ROLLBACK_CODEC_KEY_FILE) set, payloads are encrypted and a codec
+// server lets the Web UI and the printed CLI commands read them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KEY_FILE_VARIABLE, KEYS_VARIABLE, loadCodecKeys, type CodecKey } from '../src/codec/index.js';
 import { seedLambdaFunction } from '../src/demo/seedLambda.js';
 import { seedRdsInstance } from '../src/demo/seedRds.js';
 import {
@@ -31,7 +34,12 @@ import {
 } from '../src/local/kubernetesDemo.js';
 import { configureSlowRds } from '../src/local/slowRds.js';
 import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
-import { startSlowRdsMoto, startTemporalDevServer, startWorkerService } from '../src/local/stack.js';
+import {
+  startCodecServerService,
+  startSlowRdsMoto,
+  startTemporalDevServer,
+  startWorkerService,
+} from '../src/local/stack.js';
 import { demoAlertCurl, DEMO_TRIGGER_TOKEN, startTriggerService } from '../src/trigger/demo.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -43,6 +51,12 @@ const temporalPort = Number(process.env.TEMPORAL_PORT ?? 7233);
 const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
 const motoPort = Number(process.env.MOTO_PORT ?? 4566);
 const triggerPort = Number(process.env.TRIGGER_PORT ?? 8787);
+const codecHost = process.env.ROLLBACK_CODEC_HOST || '127.0.0.1';
+const codecPort = Number(process.env.ROLLBACK_CODEC_PORT || 8888);
+// The Web UI's origin is whichever host the browser was given: allow both spellings.
+const codecOrigins = process.env.ROLLBACK_CODEC_CORS_ORIGIN
+  ? process.env.ROLLBACK_CODEC_CORS_ORIGIN.split(',').map((o) => o.trim())
+  : [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`];
 // The trigger and the worker read the same service catalog (the worker resolves its channels).
 const catalog = path.resolve(root, process.env.ROLLBACK_CATALOG ?? 'catalog.example.yaml');
 const dataDir = path.resolve(root, process.env.DATA_DIR ?? '.data');
@@ -129,7 +143,9 @@ function installRestInBackground(options: DemoCommandOptions): void {
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    console.log('\nstopping the trigger, worker, moto and the Temporal dev server...');
+    console.log(
+      `\nstopping the trigger, worker, moto${services.some((s) => s.name === 'codec') ? ', the codec server' : ''} and the Temporal dev server...`,
+    );
     if (backgroundTools?.pid !== undefined && backgroundTools.exitCode === null) {
       // The whole build (go, pip, apt) is one process group; what it finished stays cached.
       try {
@@ -147,25 +163,52 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
+/** The banner's lines about payload encryption: where the codec server is and who needs what. */
+function codecBanner(endpoint: string, keys: CodecKey[]): string {
+  const from = process.env[KEYS_VARIABLE]?.trim() ? KEYS_VARIABLE : KEY_FILE_VARIABLE;
+  const lines = [
+    `  Codec server      ${endpoint}   payloads encrypted with key "${keys[0]!.id}" (${keys.length} configured), the Web UI decodes through it`,
+    `                    rollbackctl and restore:watch need the same ${from} in their environment`,
+  ];
+  if (process.env.ROLLBACK_CODEC_TOKEN) {
+    lines.push(
+      `                    it wants ROLLBACK_CODEC_TOKEN: export TEMPORAL_CODEC_AUTH="Bearer $ROLLBACK_CODEC_TOKEN" for the temporal CLI;`,
+      '                    this Web UI has no login to send it, so it shows payloads encrypted',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 async function main(): Promise<void> {
   for (const tool of ['temporal', 'python']) {
     if (!existsSync(bin(tool))) throw new Error(`${tool} is missing from .tools/bin: run \`npm run tools\``);
   }
+  // Wrong keys stop the start here, naming the variable, before anything is started.
+  const codecKeys = loadCodecKeys(process.env);
   for (const [what, port, variable] of [
     ['Temporal', temporalPort, 'TEMPORAL_PORT'],
     ['Temporal Web UI', uiPort, 'TEMPORAL_UI_PORT'],
     ['moto', motoPort, 'MOTO_PORT'],
     ['trigger', triggerPort, 'TRIGGER_PORT'],
+    ...(codecKeys ? ([['codec server', codecPort, 'ROLLBACK_CODEC_PORT']] as const) : []),
   ] as const) {
     if (await portAnswers(port)) throw new Error(`port ${port} for ${what} is already in use (set ${variable})`);
   }
   mkdirSync(dataDir, { recursive: true });
 
   const stackPaths = { root, logDir };
+  const codec = codecKeys
+    ? startCodecServerService(stackPaths, { host: codecHost, port: codecPort, corsOrigins: codecOrigins })
+    : undefined;
+  if (codec) {
+    services.push(codec.service);
+    await codec.ready();
+  }
   const temporal = startTemporalDevServer(stackPaths, {
     port: temporalPort,
     uiPort,
     dbFile: path.join(dataDir, 'temporal.db'),
+    codecEndpoint: codec?.endpoint,
   });
   services.push(temporal);
   // moto through the slow-RDS launcher: the demo restore takes minutes, as a real one does.
@@ -217,7 +260,10 @@ async function main(): Promise<void> {
     temporalBin: path.relative(process.cwd(), bin('temporal')) || bin('temporal'),
     address,
     taskQueue,
+    codecEndpoint: codec?.endpoint,
   };
+  // The CLI encodes inputs and decodes results through the codec server when payloads are encrypted.
+  const codecFlag = codec ? ` --codec-endpoint ${codec.endpoint}` : '';
   const command = demoRollbackCommand(commandOptions);
   const kubernetesLines = kubernetes
     ? kubernetesText(kubernetes, commandOptions)
@@ -227,6 +273,7 @@ async function main(): Promise<void> {
 `
       : `  Kubernetes        left out (ROLLBACK_SKIP_K8S=1)
 `;
+  const codecLines = codec && codecKeys ? codecBanner(codec.endpoint, codecKeys) : '';
   const restoreCommand = demoRestoreCommand(commandOptions);
   const [startIncident, queryIncident, confirmIncident] = demoIncidentCommands(commandOptions);
   console.log(`
@@ -237,13 +284,13 @@ rollback-orchestrator is running (Ctrl-C stops everything).
   moto (AWS)        ${motoEndpoint}   demo Lambda "${DEMO_LAMBDA.functionName}", alias "${DEMO_LAMBDA.alias}" -> version ${DEMO_LAMBDA.versionCount}
                     demo RDS instance "${DEMO_RDS.instanceId}" with snapshots; restores take ${restoreSeconds}s
   Trigger (HTTP)    http://127.0.0.1:${triggerPort}   token ${process.env.TRIGGER_TOKENS ? '(TRIGGER_TOKENS)' : DEMO_TRIGGER_TOKEN}, catalog ${rel(catalog)}
-  logs              ${path.relative(process.cwd(), logDir) || logDir}/{temporal,moto,worker,trigger}.log
+${codecLines}  logs              ${path.relative(process.cwd(), logDir) || logDir}/{${codec ? 'codec,' : ''}temporal,moto,worker,trigger}.log
 ${kubernetesLines}
 Roll the demo alias back one version:
 
   ${command}
 
-Then open the Web UI, or: ${path.relative(process.cwd(), bin('temporal'))} workflow result --address ${address} --workflow-id demo-lambda-rollback
+Then open the Web UI, or: ${path.relative(process.cwd(), bin('temporal'))} workflow result --address ${address}${codecFlag} --workflow-id demo-lambda-rollback
 
 Restore the demo database from its newest snapshot (about ${restoreSeconds}s), and watch its progress:
 

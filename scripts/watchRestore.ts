@@ -4,6 +4,7 @@
 // `rollbackctl watch` does the same for any workflow; both use src/cli/follow.ts.
 import { Client, Connection } from '@temporalio/client';
 import { follow } from '../src/cli/follow.js';
+import { dataConverterFromEnv } from '../src/codec/index.js';
 import { describeRestoreStatus } from '../src/cli/render.js';
 import type { RestoreStatus } from '../src/domain/restoreProgress.js';
 
@@ -18,7 +19,12 @@ async function main(): Promise<number> {
   const connection = await Connection.connect({ address }).catch((error: unknown) => {
     throw new Error(`cannot reach Temporal at ${address} (TEMPORAL_ADDRESS): ${(error as Error).message}`);
   });
-  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  // The worker encrypts query results when ROLLBACK_CODEC_KEYS is set: decode them with the same keys.
+  const client = new Client({
+    connection,
+    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    dataConverter: dataConverterFromEnv(),
+  });
   const handle = client.workflow.getHandle(workflowId);
   try {
     return await follow(

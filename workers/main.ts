@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(config),
+    dataConverter: config.dataConverter,
   });
   logger.info(
     {
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       metrics: config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics` : undefined,
+      payloadEncryption: config.dataConverter ? 'on' : 'off',
     },
     'worker started',
   );

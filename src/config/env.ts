@@ -1,6 +1,8 @@
 // Process configuration from environment variables, validated once at start so a wrong value
 // is reported by name instead of failing later inside a client.
+import type { DataConverter } from '@temporalio/common';
 import { z } from 'zod';
+import { CodecKeyError, dataConverterFromEnv } from '../codec/index.js';
 import { describeZodError } from '../domain/validation.js';
 import { ChannelConfigError, loadChannels, type ChannelDirectory } from './channels.js';
 
@@ -50,6 +52,8 @@ export interface AppConfig {
   terraform: { bin?: string; atmosBin?: string };
   /** `host:port` of the worker's Prometheus endpoint (the SDK's metrics), when WORKER_METRICS_PORT is set. */
   workerMetricsAddress?: string;
+  /** Payload encryption (ROLLBACK_CODEC_KEYS / ROLLBACK_CODEC_KEY_FILE); unset: payloads are plain JSON. */
+  dataConverter?: DataConverter;
 }
 
 export class ConfigError extends Error {}
@@ -66,6 +70,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     channels = loadChannels(env);
   } catch (error) {
     if (error instanceof ChannelConfigError) throw new ConfigError(`invalid configuration: ${error.message}`);
+    throw error;
+  }
+  let dataConverter: DataConverter | undefined;
+  try {
+    dataConverter = dataConverterFromEnv(env);
+  } catch (error) {
+    if (error instanceof CodecKeyError) throw new ConfigError(`invalid configuration: ${error.message}`);
     throw error;
   }
   const useTls = e.TEMPORAL_TLS || Boolean(e.TEMPORAL_TLS_CERT) || Boolean(e.TEMPORAL_API_KEY);
@@ -92,5 +103,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     channels,
     workerMetricsAddress:
       e.WORKER_METRICS_PORT === undefined ? undefined : `${e.WORKER_METRICS_HOST}:${e.WORKER_METRICS_PORT}`,
+    dataConverter,
   };
 }

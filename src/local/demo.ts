@@ -17,9 +17,14 @@ export interface DemoCommandOptions {
   temporalBin: string;
   address: string;
   taskQueue: string;
+  /** With payload encryption on: the CLI encodes inputs and decodes results through this codec server. */
+  codecEndpoint?: string;
 }
 
 type StartOptions = Omit<DemoCommandOptions, 'temporalBin'>;
+
+const codecArgs = (options: StartOptions) =>
+  options.codecEndpoint === undefined ? [] : ['--codec-endpoint', options.codecEndpoint];
 
 /** `temporal workflow start` with a static summary: the Web UI's one line for the run. */
 export function workflowStartArgs(
@@ -34,6 +39,7 @@ export function workflowStartArgs(
     'start',
     '--address',
     options.address,
+    ...codecArgs(options),
     '--type',
     type,
     '--task-queue',
@@ -122,7 +128,7 @@ export function demoIncidentArgs(options: StartOptions): string[] {
 
 /** Start the P1 incident, read its status, confirm it: the three commands of the incident demo. */
 export function demoIncidentCommands(options: DemoCommandOptions): string[] {
-  const at = ['--address', options.address, '--workflow-id', DEMO_INCIDENT_ID];
+  const at = ['--address', options.address, ...codecArgs(options), '--workflow-id', DEMO_INCIDENT_ID];
   return [
     shellCommand([options.temporalBin, ...demoIncidentArgs(options)]),
     shellCommand([options.temporalBin, 'workflow', 'query', ...at, '--name', 'status']),

@@ -1,5 +1,6 @@
 // Connections to Temporal from configuration: plain for the dev server, mTLS or an API key for
-// a production cluster or Temporal Cloud (docs/production.md).
+// a production cluster or Temporal Cloud (docs/production.md). Clients get the payload codec when keys
+// are configured.
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -43,7 +44,7 @@ export function temporalConnectionOptions(config: AppConfig): TemporalConnection
 
 export async function connectClient(config: AppConfig): Promise<Client> {
   const connection = await Connection.connect(temporalConnectionOptions(config));
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: config.dataConverter });
 }
 
 export async function connectWorker(config: AppConfig): Promise<NativeConnection> {

@@ -1,6 +1,7 @@
 // Builds the rollback worker: the workflow bundle plus the activities for one task queue.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
 import { freshPrebuiltBundle } from './workflowBundle.js';
@@ -20,6 +21,8 @@ export interface RollbackWorkerOptions {
   /** Defaults to the prebuilt bundle when it is fresh, else the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Payload encryption (src/codec/); the same keys as the clients', or none. */
+  dataConverter?: DataConverter;
 }
 
 export async function createRollbackWorker(options: RollbackWorkerOptions): Promise<Worker> {
@@ -31,6 +34,7 @@ export async function createRollbackWorker(options: RollbackWorkerOptions): Prom
     taskQueue: options.taskQueue,
     activities: options.activities,
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),
   });
 }

@@ -10,6 +10,7 @@ import { distPath, run, startProcess, type RunningProcess } from '../support/pro
 import { historyRows } from '../support/deployments.js';
 import { entries, status, waitForPhase } from '../support/incident.js';
 import { toolPath } from '../support/tools.js';
+import { dataConverterFromEnv } from '../../src/codec/index.js';
 import { portAnswers } from '../../src/local/processes.js';
 
 let stack: RunningProcess;
@@ -35,7 +36,7 @@ beforeAll(async () => {
   });
   await stack.waitForOutput(/^READY$/m, 180_000);
   connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: dataConverterFromEnv() });
 });
 afterAll(async () => {
   await connection?.close();

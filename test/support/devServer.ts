@@ -6,6 +6,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFromEnv } from '../../src/codec/index.js';
 import { stopServices, type Service } from '../../src/local/processes.js';
 import { startTemporalDevServer } from '../../src/local/stack.js';
 import { freePort, waitFor } from './ports.js';
@@ -33,6 +35,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** More `temporal server start-dev` flags (`--ui-codec-endpoint <url>`, ...). */
   extraArgs?: string[];
+  /** The client's payload codec; default from ROLLBACK_CODEC_KEYS / ROLLBACK_CODEC_KEY_FILE. */
+  dataConverter?: DataConverter;
 }
 
 export async function devServer(options: DevServerOptions = {}): Promise<DevServer> {
@@ -82,7 +86,8 @@ export async function devServer(options: DevServerOptions = {}): Promise<DevServ
   }
 
   await start();
-  const client = new Client({ connection: connection!, namespace: 'default' });
+  const dataConverter = 'dataConverter' in options ? options.dataConverter : dataConverterFromEnv();
+  const client = new Client({ connection: connection!, namespace: 'default', dataConverter });
 
   return {
     address,

@@ -3,6 +3,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../src/activities/index.js';
+import { dataConverterFromEnv } from '../../src/codec/index.js';
 import { loadConfig, type AppConfig } from '../../src/config/env.js';
 import { ROLLBACK_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes.js';
 import { workflowsPath } from '../../src/worker/createWorker.js';
@@ -10,9 +11,12 @@ import { recordHistoriesOf } from './histories.js';
 import { toolPath } from './tools.js';
 
 // RECORD_HISTORIES=1 makes each server save the histories of its workflows at teardown (histories.ts).
+// With ROLLBACK_CODEC_KEYS (or ROLLBACK_CODEC_KEY_FILE) set, clients and workers encrypt payloads,
+// as the project's own processes started by the tests do with the same environment.
 export async function startTimeSkipping(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
+    client: { dataConverter: dataConverterFromEnv() },
   });
   return recordHistoriesOf(env);
 }
@@ -25,6 +29,7 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
       ip: '127.0.0.1',
       log: { format: 'pretty', level: 'error' },
     },
+    client: { dataConverter: dataConverterFromEnv() },
   });
   return recordHistoriesOf(env);
 }
@@ -52,6 +57,8 @@ export async function createTestWorker(
     namespace: env.namespace ?? 'default',
     workflowsPath: workflowsPath(),
     activities: createActivities(config),
+    // As the servers' clients above: test configurations are built from a few variables, not process.env.
+    dataConverter: config.dataConverter ?? dataConverterFromEnv(),
     ...options,
     taskQueue,
   });
