@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   APP_SERVICES,
-  codecMerged,
   composeConfig,
   composeFacts,
   composeProblems,
@@ -170,13 +169,10 @@ describe('Dockerfile', () => {
   });
 });
 
-test('the codec server comes from its own branch: its agreed names stand in only while src/codec/ is absent', () => {
+test('the codec server runs what `npm run codec-server` runs, and reads only the codec variables', () => {
   const facts = composeFacts();
-  const codecEntry = 'dist/src/codec/server.js';
-  if (codecMerged()) {
-    expect(facts.pendingEntries.size).toBe(0);
-    expect(entryProblems('codec', ['node', codecEntry], facts)).toEqual([]);
-  } else {
-    expect([...facts.pendingEntries]).toEqual([codecEntry]);
+  expect(entryProblems('codec', ['node', 'dist/src/codec/server.js'], facts)).toEqual([]);
+  for (const v of ['ROLLBACK_CODEC_KEY_FILE', 'ROLLBACK_CODEC_PORT', 'ROLLBACK_CODEC_CORS_ORIGIN']) {
+    expect(facts.variables.has(v)).toBe(true);
   }
 });

@@ -29,25 +29,6 @@ export interface ComposeConfig {
   secrets?: Record<string, { file?: string }>;
 }
 
-/**
- * The codec server (src/codec/, payload encryption) is built on another branch of issue 14, with
- * these agreed names. Until src/codec/ is in this tree they stand in for its code; once it is, the
- * code alone decides and this allowance no longer applies (delete it then).
- */
-export const CODEC_AGREEMENT = {
-  script: 'codec-server',
-  entry: 'dist/src/codec/server.js',
-  variables: [
-    'ROLLBACK_CODEC_KEYS',
-    'ROLLBACK_CODEC_KEY_FILE',
-    'ROLLBACK_CODEC_HOST',
-    'ROLLBACK_CODEC_PORT',
-    'ROLLBACK_CODEC_CORS_ORIGIN',
-    'ROLLBACK_CODEC_TOKEN',
-  ],
-};
-export const codecMerged = (): boolean => existsSync(path.join(repoRoot, 'src', 'codec'));
-
 /** The services that run this repository's image, with the code that reads their environment. */
 export const APP_SERVICES = ['worker', 'trigger', 'codec'] as const;
 
@@ -99,6 +80,8 @@ export function variablesReadByCode(): Set<string> {
   for (const file of [...sourceFiles(path.join(repoRoot, 'src')), ...sourceFiles(path.join(repoRoot, 'workers'))]) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/\benv(?:\.|\[\s*['"])([A-Z][A-Z0-9_]*)/g)) names.add(m[1]!);
+    // Read through a named constant: env[KEYS_VARIABLE] with KEYS_VARIABLE = 'ROLLBACK_CODEC_KEYS'.
+    for (const m of text.matchAll(/\b[A-Z_]*VARIABLE\s*=\s*'([A-Z][A-Z0-9_]*)'/g)) names.add(m[1]!);
     if (/from 'zod'/.test(text)) {
       for (const m of text.matchAll(/^\s*([A-Z][A-Z0-9_]*)\s*:/gm)) names.add(m[1]!);
     }
@@ -130,8 +113,6 @@ export function expectedSearchAttributes(): string[] {
 export interface ComposeFacts {
   variables: Set<string>;
   npmEntries: Map<string, string>;
-  /** Entry files that need not exist yet (the codec server until its branch is merged). */
-  pendingEntries: Set<string>;
   searchAttributes: string[];
 }
 
@@ -140,13 +121,7 @@ export function composeFacts(catalogFile = path.join(repoRoot, 'catalog.example.
   // A channel's URL is read from the variable its catalog entry names (urlEnv).
   for (const channel of Object.values(catalogChannels(loadCatalog(catalogFile)))) variables.add(channel.urlEnv);
   const npmEntries = npmScriptEntries();
-  const pendingEntries = new Set<string>();
-  if (!codecMerged()) {
-    for (const v of CODEC_AGREEMENT.variables) variables.add(v);
-    npmEntries.set(CODEC_AGREEMENT.entry, CODEC_AGREEMENT.script);
-    pendingEntries.add(CODEC_AGREEMENT.entry);
-  }
-  return { variables, npmEntries, pendingEntries, searchAttributes: expectedSearchAttributes() };
+  return { variables, npmEntries, searchAttributes: expectedSearchAttributes() };
 }
 
 /** The command a service or the Dockerfile runs must be `node <file>` of an npm script, built. */
@@ -157,7 +132,7 @@ export function entryProblems(owner: string, command: string[] | undefined, fact
   const file = command[1]!;
   const problems: string[] = [];
   if (!facts.npmEntries.has(file)) problems.push(`${owner}: ${file} is not what any package.json script runs`);
-  if (!facts.pendingEntries.has(file) && !existsSync(path.join(repoRoot, file))) {
+  if (!existsSync(path.join(repoRoot, file))) {
     problems.push(`${owner}: ${file} does not exist after \`npm run build\``);
   }
   return problems;
