@@ -4,12 +4,15 @@
 // see it Completed, find it with RollbackSeverity="P1", and read the run's story on its page
 // (static summary, current details, timer, activity and child summaries) without a query.
 // Screenshots: test-output/browser/.
+import type { DataConverter } from '@temporalio/common';
 import type { Browser, Page } from 'playwright-core';
+import { rollbackDataConverter } from '../../src/codec/index.js';
 import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
 import { incidentStaticSummary } from '../../src/domain/incident/summaries.js';
 import { DEMO_INCIDENT_ID, demoIncidentInput } from '../../src/local/demo.js';
 import { statusQuery } from '../../src/workflows/incident/messages.js';
 import { launchChromium, newPage, screenshot } from '../support/browser.js';
+import { keysVariable, randomKey, startCodecServerProcess } from '../support/codec.js';
 import { devServer, type DevServer } from '../support/devServer.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { freePort, waitFor } from '../support/ports.js';
@@ -20,11 +23,14 @@ const TASK_QUEUE = 'rollback';
 const SLOW = 60_000;
 
 /**
- * How the Web UI test's servers are started. The codec case (built on another branch) adds a
- * second test with `devServerArgs: ['--ui-codec-endpoint', <codec server URL>]` and the codec
- * keys in `workerEnv`, and checks the decoded input on the run's page (`expectInputShown`).
+ * How the Web UI test's servers are started. The codec case passes `--ui-codec-endpoint` in
+ * `devServerArgs`, the keys in `workerEnv` and the client's `dataConverter`.
  */
 interface WebUiStackOptions {
+  /** The Web UI's port (the codec server's CORS origin must name it). */
+  uiPort?: number;
+  /** The test client's payload codec. */
+  dataConverter?: DataConverter;
   /** More `temporal server start-dev` flags. */
   devServerArgs?: string[];
   /** More environment for the compiled worker process. */
@@ -42,9 +48,13 @@ interface WebUiStack {
 
 /** The dev server with its Web UI, moto seeded with the demo Lambda, and the compiled worker. */
 async function startWebUiStack(options: WebUiStackOptions = {}): Promise<WebUiStack> {
-  const uiPort = await freePort();
+  const uiPort = options.uiPort ?? (await freePort());
   const [server, moto] = await Promise.all([
-    devServer({ uiPort, extraArgs: ['--ui-disable-news-fetch', ...(options.devServerArgs ?? [])] }),
+    devServer({
+      uiPort,
+      extraArgs: ['--ui-disable-news-fetch', ...(options.devServerArgs ?? [])],
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    }),
     startMoto(),
   ]);
   const ui = `http://127.0.0.1:${uiPort}`;
@@ -220,3 +230,49 @@ test("the run's page tells the story without a query: static summary, current de
   await page.getByText('update alias checkout-api:production 3 -> 2', { exact: false }).first().waitFor();
   await screenshot(page, 'procedure-timeline');
 });
+
+test('with payloads encrypted, the history holds ciphertext and the UI shows the input decoded through the codec server', async () => {
+  const keys = [randomKey('browser-test')];
+  const uiPort = await freePort();
+  const codec = await startCodecServerProcess({
+    ROLLBACK_CODEC_KEYS: keysVariable(keys),
+    ROLLBACK_CODEC_CORS_ORIGIN: `http://127.0.0.1:${uiPort},http://localhost:${uiPort}`,
+  });
+  const encrypted = await startWebUiStack({
+    uiPort,
+    devServerArgs: ['--ui-codec-endpoint', codec.url],
+    workerEnv: { ROLLBACK_CODEC_KEYS: keysVariable(keys) },
+    dataConverter: rollbackDataConverter(keys),
+  });
+  const codecPage = await newPage(browser);
+  try {
+    const workflowId = `${DEMO_INCIDENT_ID}-encrypted`;
+    const handle = await encrypted.server.client.workflow.start('incidentRollback', {
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      args: [input],
+    });
+    await waitFor(
+      'the encrypted incident to wait for confirmation',
+      async () => (await handle.query(statusQuery)).phase === 'awaiting-confirmation',
+      SLOW,
+      200,
+    );
+    // What the server stores: the input under the codec's encoding, not the JSON.
+    const history = await handle.fetchHistory();
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const stored = started?.input?.payloads?.[0];
+    expect(Buffer.from(stored?.metadata?.encoding ?? new Uint8Array()).toString()).toBe('binary/encrypted');
+    expect(Buffer.from(stored?.data ?? new Uint8Array()).toString('latin1')).not.toContain('errorRatePct');
+
+    await openRun(codecPage, encrypted.ui, workflowId);
+    await waitForStatus(codecPage, 'Running');
+    await expectInputShown(codecPage);
+    await screenshot(codecPage, 'incident-input-decoded');
+    await handle.terminate('browser test done');
+  } finally {
+    await codecPage.close();
+    await encrypted.stop();
+    await codec.stop();
+  }
+}, 240_000);
