@@ -10,25 +10,18 @@ import { z } from 'zod';
 import { ConfigError } from '../config/env.js';
 import { describeZodError, jsonSyntaxError } from '../domain/validation.js';
 import { bearerTokenValid } from '../trigger/auth.js';
+import { commaList } from '../config/commaList.js';
 
 /** A history page's payloads in one request: well above the trigger's 1 MiB. */
 export const CODEC_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
 
-const list = z
-  .string()
-  .optional()
-  .transform((v) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-
 const serverEnv = z.object({
   ROLLBACK_CODEC_HOST: z.string().min(1).default('127.0.0.1'),
   ROLLBACK_CODEC_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
-  ROLLBACK_CODEC_CORS_ORIGIN: list.transform((origins) => (origins.length > 0 ? origins : ['http://localhost:8233'])),
+  ROLLBACK_CODEC_CORS_ORIGIN: commaList.transform((origins) =>
+    origins.length > 0 ? origins : ['http://localhost:8233'],
+  ),
   ROLLBACK_CODEC_TOKEN: z.string().optional(),
 });
 

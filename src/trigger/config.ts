@@ -2,25 +2,17 @@
 import { z } from 'zod';
 import { ConfigError } from '../config/env.js';
 import { describeZodError } from '../domain/validation.js';
+import { commaList } from '../config/commaList.js';
 
-const list = z
-  .string()
-  .optional()
-  .transform((v) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
 const seconds = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 const triggerEnv = z.object({
   TRIGGER_HOST: z.string().min(1).default('127.0.0.1'),
   TRIGGER_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
-  TRIGGER_TOKENS: list,
-  PAGERDUTY_WEBHOOK_SECRETS: list,
+  TRIGGER_TOKENS: commaList,
+  PAGERDUTY_WEBHOOK_SECRETS: commaList,
   PAGERDUTY_MAX_AGE_SECONDS: seconds(3600),
-  SNS_TOPIC_ARNS: list,
+  SNS_TOPIC_ARNS: commaList,
   SNS_CERT_CACHE_DIR: z.string().min(1).default('.data/sns-certs'),
   SNS_MAX_AGE_SECONDS: seconds(3600),
   TRIGGER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
