@@ -118,15 +118,23 @@ export function aliasUpdateSummary(ref: { functionName: string; alias: string },
 
 // ---- current details (setCurrentDetails), from the `status` snapshot
 
-/** The parts of the `status` query's answer the details show (IncidentStatus satisfies it). */
+/**
+ * The head of the `status` query's answer, which the details show: `IncidentStatus`
+ * (src/workflows/incident/types.ts) extends it, so the domain renders it without importing the
+ * workflow layer.
+ */
 export interface DetailsSnapshot {
   service: string;
   environment: string;
   phase: Phase;
   severity: Severity;
+  /** Which row of the decision matrix applied. */
   rule: string;
+  /** The deadline of the current severity (for P2 the end of monitoring); null for fix-forward. */
   deadline: string | null;
+  /** Milliseconds left until the deadline, as of `asOf` (negative once passed). */
   timeLeftMs: number | null;
+  /** Workflow time of the latest event the workflow has seen: queries do not advance its clock. */
   asOf: string;
   slaWarned: boolean;
   slaBreached: boolean;
@@ -139,8 +147,10 @@ export interface DetailsSnapshot {
     awaiting?: { step: string; since: string; timeoutSeconds: number };
     error?: string;
   }[];
+  /** Why the re-fire guard holds this incident for a person, when it does. */
   refire?: string;
   verification?: { verdict: string; detail: string };
+  /** When the incident closes `expired` if nobody finished it. */
   expiresAt: string;
 }
 

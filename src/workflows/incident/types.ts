@@ -1,9 +1,10 @@
 // What the incident workflows report: `status`, results and follow-ups, as plain data.
 import type { Action, Severity } from '../../domain/decisionMatrix.js';
-import type { ClosedPhase, Phase } from '../../domain/incident/phases.js';
+import type { ClosedPhase } from '../../domain/incident/phases.js';
 import type { LastRollback } from '../../domain/procedures/contract.js';
 import type { ProcedureAwaiting } from '../support/procedureSignals.js';
 import type { CheckResult } from '../../domain/verification.js';
+import type { DetailsSnapshot } from '../../domain/incident/summaries.js';
 
 /** A procedure's dry run: what it would change, and the state it was planned against. */
 export interface ProcedurePlan {
@@ -29,34 +30,15 @@ export interface ProcedureRun {
   error?: string;
 }
 
-export interface IncidentStatus {
+/** The `status` query's answer: the head the details render (DetailsSnapshot), and the rest. */
+export interface IncidentStatus extends DetailsSnapshot {
   incidentId: string;
-  service: string;
-  environment: string;
-  phase: Phase;
-  severity: Severity;
   action: Action;
-  /** Which row of the decision matrix applied. */
-  rule: string;
   detectedAt: string;
-  /** The deadline of the current severity (for P2 the end of monitoring); null for fix-forward. */
-  deadline: string | null;
-  /** Milliseconds left until the deadline, as of `asOf` (negative once passed). */
-  timeLeftMs: number | null;
-  /** Workflow time of the latest event the workflow has seen: queries do not advance its clock. */
-  asOf: string;
-  slaWarned: boolean;
-  slaBreached: boolean;
-  currentStep: string;
-  incidentCommander?: string;
   alerts: number;
   alertsResolved: number;
   procedures: ProcedureRun[];
   followUpsWorkflowId?: string;
-  /** Why the re-fire guard holds this incident for a person, when it does. */
-  refire?: string;
-  /** When the incident closes `expired` if nobody finished it. */
-  expiresAt: string;
   verification?: VerificationSummary;
 }
 
