@@ -11,6 +11,7 @@ import { ConfigError } from '../config/env.js';
 import { describeZodError, jsonSyntaxError } from '../domain/validation.js';
 import { bearerTokenValid } from '../trigger/auth.js';
 import { commaList } from '../config/commaList.js';
+import { answerFailure, Refused } from '../http/refusals.js';
 
 /** A history page's payloads in one request: well above the trigger's 1 MiB. */
 export const CODEC_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -78,16 +79,6 @@ function toJson({ metadata, data }: Payload): { metadata: Record<string, string>
   };
 }
 
-class Refused extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 export interface CodecServerOptions {
   codec: PayloadCodec;
   corsOrigins: string[];
@@ -119,13 +110,7 @@ export function buildCodecServer(options: CodecServerOptions): FastifyInstance {
   });
 
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
-    if (error instanceof Refused) {
-      return reply.code(error.statusCode).headers(error.headers).send({ error: error.message });
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return reply.code(status).send({ error: error.message });
-    request.log.error({ err: error }, 'codec request failed');
-    return reply.code(500).send({ error: 'internal error' });
+    return answerFailure(error, request, reply, 'codec');
   });
 
   app.options('/*', async (request, reply) => {

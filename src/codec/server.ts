@@ -6,6 +6,7 @@ import { ConfigError } from '../config/env.js';
 import { createLogger } from '../logger.js';
 import { buildCodecServer, loadCodecServerConfig } from './codecServer.js';
 import { AesGcmPayloadCodec, CodecKeyError, KEY_FILE_VARIABLE, KEYS_VARIABLE, loadCodecKeys } from './index.js';
+import { stopOnSignals } from '../http/lifecycle.js';
 
 async function main(): Promise<void> {
   const config = loadCodecServerConfig();
@@ -25,13 +26,7 @@ async function main(): Promise<void> {
     },
     'codec server listening',
   );
-  const stop = async () => {
-    await app.close();
-    logger.info('codec server stopped');
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  stopOnSignals(app, logger, 'codec server');
 }
 
 main().catch((error: unknown) => {

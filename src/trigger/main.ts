@@ -7,6 +7,7 @@ import { connectClient } from '../temporal/connection.js';
 import { loadTriggerConfig } from './config.js';
 import { createMetrics } from './metrics.js';
 import { buildTrigger } from './server.js';
+import { stopOnSignals } from '../http/lifecycle.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -30,14 +31,7 @@ async function main(): Promise<void> {
     { address, services: catalog.services.length, taskQueue: config.temporal.taskQueue },
     'trigger listening',
   );
-  const stop = async () => {
-    await app.close();
-    await client.connection.close();
-    logger.info('trigger stopped');
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  stopOnSignals(app, logger, 'trigger', () => client.connection.close());
 }
 
 main().catch((error: unknown) => {

@@ -30,6 +30,7 @@ import {
   SnsRejected,
   verifySnsMessage,
 } from './sources/sns.js';
+import { answerFailure, Refused } from '../http/refusals.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Seconds Alertmanager, PagerDuty and SNS are asked to wait before retrying a 503. */
@@ -46,16 +47,6 @@ export interface TriggerOptions {
   confirmSubscription?: (url: string) => Promise<void>;
   /** Downloads an allow-listed SNS certificate missing from the cache (default: fetch). */
   fetchCertificate?: (url: string) => Promise<string>;
-}
-
-class Refused extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
 }
 
 async function defaultConfirmSubscription(url: string): Promise<void> {
@@ -111,8 +102,6 @@ export function buildTrigger(options: TriggerOptions): FastifyInstance {
 
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof BadAlert) return reply.code(400).send({ error: error.message });
-    if (error instanceof Refused)
-      return reply.code(error.statusCode).headers(error.headers).send({ error: error.message });
     if (error instanceof TemporalUnavailable) {
       request.log.warn({ err: error.cause }, 'Temporal unavailable; asked the sender to retry');
       return reply
@@ -120,10 +109,7 @@ export function buildTrigger(options: TriggerOptions): FastifyInstance {
         .header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS))
         .send({ error: 'Temporal is unavailable; retry later' });
     }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return reply.code(status).send({ error: error.message });
-    request.log.error({ err: error }, 'trigger request failed');
-    return reply.code(500).send({ error: 'internal error' });
+    return answerFailure(error, request, reply, 'trigger');
   });
 
   /** The raw body of a JSON request (SNS also sends text/plain); 415 otherwise. */
