@@ -1,6 +1,7 @@
 // The procedure registry: every procedure workflow an incident may run, by workflow type, with
 // its input schema and how to name its target for people. A new procedure plugs in here and in
-// src/workflows/index.ts (a unit test keeps the two in step). Announcements name a procedure by
+// src/workflows/procedures.ts, which the compiler holds to this list and to the contract's result
+// (and src/workflows/index.ts, for the bundle: a unit test keeps it in step). Announcements name a procedure by
 // type and target only: inputs can hold manifests, ConfigMap data or other things not for Slack.
 import type { ZodType, ZodTypeDef } from 'zod';
 import { describeIssue } from '../validation.js';

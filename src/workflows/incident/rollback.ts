@@ -12,6 +12,7 @@ import {
   ParentClosePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
+import { PROCEDURE_WORKFLOWS } from '../procedures.js';
 import { verifyRollback, type VerifyRollbackResult } from '../verifyRollback.js';
 import { DEFAULT_THRESHOLDS } from '../../domain/decisionMatrix.js';
 import { round } from '../../domain/incident/announcements.js';
@@ -80,7 +81,7 @@ export async function planProcedures(incident: Incident): Promise<void> {
     const run = incident.procedures[index]!;
     incident.showStep(`planning ${index + 1}/${incident.procedures.length}: ${run.target}`);
     try {
-      const result = await executeChild(procedure.type, {
+      const result = await executeChild(PROCEDURE_WORKFLOWS[procedure.type], {
         workflowId: `${run.workflowId}-plan`,
         args: [{ ...childInput(incident, procedure), dryRun: true }],
         staticSummary: planChildSummary(run.target),
@@ -128,7 +129,7 @@ export async function runProcedures(incident: Incident): Promise<void> {
     incident.record('procedure-started', `${run.target} (workflow ${run.workflowId})`);
     const pin = run.plan?.pin;
     try {
-      const pending = executeChild(procedure.type, {
+      const pending = executeChild(PROCEDURE_WORKFLOWS[procedure.type], {
         workflowId: run.workflowId,
         args: [{ ...childInput(incident, procedure), ...(pin ? { pin } : {}) }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
