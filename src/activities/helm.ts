@@ -18,7 +18,7 @@ import {
   type HelmRollbackMark,
 } from '../domain/helm/history.js';
 import { nonRetryable } from './failures.js';
-import { fromKubeError, type KubeClient } from './kubernetes/client.js';
+import type { KubeClient } from './kubernetes/client.js';
 
 export interface HelmConfig {
   /** The helm binary: HELM_BIN, or `helm` on PATH. */
@@ -165,22 +165,20 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
     selector: string,
   ): Promise<{ kind: string; items: StoredRelease[] }> {
     const query = `labelSelector=${encodeURIComponent(selector)}`;
-    try {
-      for (const [kind, resource] of [
-        ['Secret', 'secrets'],
-        ['ConfigMap', 'configmaps'],
-      ] as const) {
-        const list = await kube().get<{ items: StoredRelease[] }>(
-          `/api/v1/namespaces/${ref.namespace}/${resource}?${query}`,
-        );
-        // Only names, labels and annotations leave this function: the data is the release, values and all.
-        const items = list.items.map((o) => ({
-          metadata: { name: o.metadata.name, labels: o.metadata.labels, annotations: o.metadata.annotations },
-        }));
-        if (items.length > 0) return { kind, items };
-      }
-    } catch (error) {
-      throw fromKubeError(error, `helm: storage of release "${ref.release}" in namespace "${ref.namespace}"`);
+    const call = { context: `helm: storage of release "${ref.release}" in namespace "${ref.namespace}"` };
+    for (const [kind, resource] of [
+      ['Secret', 'secrets'],
+      ['ConfigMap', 'configmaps'],
+    ] as const) {
+      const list = await kube().get<{ items: StoredRelease[] }>(
+        `/api/v1/namespaces/${ref.namespace}/${resource}?${query}`,
+        call,
+      );
+      // Only names, labels and annotations leave this function: the data is the release, values and all.
+      const items = list.items.map((o) => ({
+        metadata: { name: o.metadata.name, labels: o.metadata.labels, annotations: o.metadata.annotations },
+      }));
+      if (items.length > 0) return { kind, items };
     }
     return { kind: '', items: [] };
   }
@@ -217,15 +215,12 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
       ...(ref.by ? { by: ref.by } : {}),
     };
     const value = JSON.stringify({ to: mark.to, at: mark.at, ...(mark.by ? { by: mark.by } : {}) });
-    try {
-      await kube().patch(
-        `/api/v1/namespaces/${ref.namespace}/${kind === 'Secret' ? 'secrets' : 'configmaps'}/${stored.metadata.name}`,
-        { metadata: { annotations: { [HELM_ROLLED_BACK_FROM_ANNOTATION]: value } } },
-        'merge',
-      );
-    } catch (error) {
-      throw fromKubeError(error, `helm: ${where}`);
-    }
+    await kube().patch(
+      `/api/v1/namespaces/${ref.namespace}/${kind === 'Secret' ? 'secrets' : 'configmaps'}/${stored.metadata.name}`,
+      { metadata: { annotations: { [HELM_ROLLED_BACK_FROM_ANNOTATION]: value } } },
+      'merge',
+      { context: `helm: ${where}` },
+    );
     return { marked: true, mark, detail: `${where} marked` };
   }
 
