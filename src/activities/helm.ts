@@ -55,7 +55,10 @@ interface HelmRun {
   stderr: string;
 }
 
-/** Errors retrying can fix: the API server or the network, not helm's refusals. */
+/**
+ * Errors retrying can fix: the API server or the network, not helm's refusals. helm exits 1 for
+ * every error and says which only in text, so its words are all there is to read.
+ */
 const TRANSIENT =
   /Kubernetes cluster unreachable|connection refused|connection reset|i\/o timeout|TLS handshake timeout|unexpected EOF|the server is currently unable|Too Many Requests|etcdserver|http2: /i;
 
@@ -110,7 +113,13 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
     }
   }
 
-  /** helm's failure as a Temporal one, in helm's words: "helm history web -n shop: Error: release: not found". */
+  /**
+   * helm's failure as a Temporal one, in helm's words: "helm history web -n shop: Error: release: not
+   * found". helm has no exit codes or JSON errors, and its storage may be SQL, so neither the
+   * Kubernetes API nor a status code can say "no such release" or "forbidden" for it: its text does.
+   * A missing revision is found from the JSON history before helm runs; "has no N version" is left
+   * for a revision pruned in between.
+   */
   function helmFailure(args: string[], run: HelmRun, otherwise: 'RollbackFailed' | 'FailedPrecondition'): unknown {
     const lines = run.stderr.trim().split('\n').filter(Boolean);
     const said = lines.filter((l) => l.startsWith('Error:')).pop() ?? lines.pop() ?? `exit code ${String(run.code)}`;
@@ -239,7 +248,8 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
       h !== undefined && h.revision === ref.fromRevision + 1 && isRollbackRevisionTo(h, ref.release, ref.toRevision)
         ? h
         : undefined;
-    const before = newestRevision(await helmHistory(ref));
+    const history = await helmHistory(ref);
+    const before = newestRevision(history);
     let made = ours(before);
     if (!made) {
       if (before?.revision !== ref.fromRevision) {
@@ -251,6 +261,10 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
       const args = ['rollback', ref.release, String(ref.toRevision), '-n', ref.namespace];
       if (ref.wait) args.push('--wait');
       args.push('--timeout', `${ref.timeoutSeconds}s`);
+      // What helm would refuse with, said before it runs (helm's own words, from its JSON history).
+      if (!history.some((h) => h.revision === ref.toRevision)) {
+        throw nonRetryable('NotFound', `${shown(args)}: Error: release has no ${ref.toRevision} version`);
+      }
       log.info(`running ${shown(args)}`);
       const run = await runHelm(args, {
         toFiles: true,
