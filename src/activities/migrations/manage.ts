@@ -9,7 +9,7 @@ import { selectorToQuery } from '../../domain/kubernetes/objects.js';
 import type { DjangoRollbackInput } from '../../domain/schemas/databaseMigrationRollback.js';
 import { nonRetryable } from '../failures.js';
 import { loadClientNode, paths, type KubeClient } from '../kubernetes/client.js';
-import { passwordOf } from './postgres.js';
+import { migrationPassword } from './postgres.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -33,7 +33,7 @@ export function manageRunner(input: DjangoRollbackInput, env: NodeJS.ProcessEnv,
   if (input.pod) return podRunner(input, kube);
   return (args, options) => {
     // The project's settings may read libpq's variables; the password goes only to the child.
-    const password = passwordOf(input, env);
+    const password = migrationPassword(input, env);
     const childEnv: NodeJS.ProcessEnv = {
       ...env,
       PGHOST: input.host,
