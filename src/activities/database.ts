@@ -5,15 +5,10 @@ import { log } from '@temporalio/activity';
 import pg from 'pg';
 import { evaluateQuery, type QueryExpectation } from '../domain/databaseChecks.js';
 import type { VerificationCheck } from '../domain/verification.js';
-import { nonRetryable } from './failures.js';
+import { nonRetryable, type FailureTypeName } from './failures.js';
 
-export interface VerificationQuery {
-  check: string;
-  sql: string;
-  expect?: QueryExpectation;
-}
-
-export interface DatabaseVerificationInput {
+/** A PostgreSQL database and how to log in to it (verification, migration rollbacks). */
+export interface DatabaseConnection {
   host: string;
   port: number;
   database: string;
@@ -21,6 +16,51 @@ export interface DatabaseVerificationInput {
   /** Name of the worker's environment variable holding the password; none for trust/peer auth. */
   passwordEnv?: string;
   ssl?: boolean;
+}
+
+export const describeDatabase = (c: DatabaseConnection) => `database "${c.database}" at ${c.host}:${c.port}`;
+
+/**
+ * The password from the worker's environment variable the connection names (none named: none).
+ * An unset variable fails `missing`, naming the variable, never a value.
+ */
+export function passwordOf(
+  c: DatabaseConnection,
+  env: NodeJS.ProcessEnv,
+  missing: { context: string; type: FailureTypeName },
+): string | undefined {
+  if (!c.passwordEnv) return undefined;
+  const password = env[c.passwordEnv];
+  if (password === undefined) {
+    throw nonRetryable(
+      missing.type,
+      `${missing.context}: the worker has no ${c.passwordEnv} (passwordEnv) for ${describeDatabase(c)}`,
+    );
+  }
+  return password;
+}
+
+/** A client for the connection, not yet connected; TLS, when asked for, verifies the server. */
+export function databaseClient(c: DatabaseConnection, password: string | undefined, applicationName?: string) {
+  return new pg.Client({
+    host: c.host,
+    port: c.port,
+    database: c.database,
+    user: c.user,
+    password,
+    ssl: c.ssl ? { rejectUnauthorized: true } : undefined,
+    connectionTimeoutMillis: 10_000,
+    ...(applicationName ? { application_name: applicationName } : {}),
+  });
+}
+
+export interface VerificationQuery {
+  check: string;
+  sql: string;
+  expect?: QueryExpectation;
+}
+
+export interface DatabaseVerificationInput extends DatabaseConnection {
   queries: VerificationQuery[];
   statementTimeoutSeconds?: number;
 }
@@ -33,26 +73,9 @@ const MISSING_DATABASE = '3D000';
 
 export function createDatabaseActivities(env: NodeJS.ProcessEnv = process.env) {
   async function verifyDatabase(input: DatabaseVerificationInput): Promise<VerificationCheck[]> {
-    const where = `database "${input.database}" at ${input.host}:${input.port}`;
-    let password: string | undefined;
-    if (input.passwordEnv) {
-      password = env[input.passwordEnv];
-      if (password === undefined) {
-        throw nonRetryable(
-          'InvalidInput',
-          `database: the worker has no ${input.passwordEnv} (passwordEnv) for ${where}`,
-        );
-      }
-    }
-    const client = new pg.Client({
-      host: input.host,
-      port: input.port,
-      database: input.database,
-      user: input.user,
-      password,
-      ssl: input.ssl ? { rejectUnauthorized: true } : undefined,
-      connectionTimeoutMillis: 10_000,
-    });
+    const where = describeDatabase(input);
+    const password = passwordOf(input, env, { context: 'database', type: 'InvalidInput' });
+    const client = databaseClient(input, password);
     try {
       await client.connect();
       await client.query('BEGIN TRANSACTION READ ONLY');

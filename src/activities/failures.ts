@@ -1,36 +1,12 @@
-// One vocabulary of failure types for every activity, so workflows and retry policies can say
-// which errors retrying cannot fix.
+// Failures as activities raise them: the vocabulary (src/domain/failures.ts) as Temporal
+// failures, and AWS SDK errors classified by code and status.
 import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, NON_RETRYABLE_FAILURE_TYPES, type FailureTypeName } from '../domain/failures.js';
 import { IAM_ACTIONS } from './awsPermissions.js';
 
-export const FailureType = {
-  InvalidInput: 'InvalidInput',
-  NotFound: 'NotFound',
-  Forbidden: 'Forbidden',
-  Conflict: 'Conflict',
-  VerificationFailed: 'VerificationFailed',
-  /** The resource is in a state that forbids the change (a paused Deployment). */
-  FailedPrecondition: 'FailedPrecondition',
-  /** A rollout that can no longer finish (progress deadline exceeded). */
-  RolloutFailed: 'RolloutFailed',
-  /** A rollback and all its allowed fallbacks did not settle; a person must act. */
-  RollbackFailed: 'RollbackFailed',
-  /** A resource reached a state it never leaves on its own (an RDS instance in `failed`). */
-  TerminalState: 'TerminalState',
-  /** A wait ran past its overall limit. */
-  WaitLimitExceeded: 'WaitLimitExceeded',
-  /** The system moved away from the state the plan was pinned to; a person must re-plan. */
-  TargetChanged: 'TargetChanged',
-  /** The destination carries a rollback mark (it was rolled back from); needs allowMarkedTarget. */
-  MarkedTarget: 'MarkedTarget',
-  /** The worker itself is not configured to reach the system (no KUBECONFIG, no credentials). */
-  NotConfigured: 'NotConfigured',
-} as const;
+export { FailureType, NON_RETRYABLE_FAILURE_TYPES, type FailureTypeName };
 
-/** Errors that no retry can fix: every activity options object lists them as non-retryable. */
-export const NON_RETRYABLE_FAILURE_TYPES: string[] = Object.values(FailureType);
-
-export function nonRetryable(type: keyof typeof FailureType, message: string): ApplicationFailure {
+export function nonRetryable(type: FailureTypeName, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
@@ -99,7 +75,7 @@ interface AwsErrorShape {
  * `retry` for throttling, timeouts, conflicts, 5xx and network errors (no status); otherwise the
  * non-retryable failure type.
  */
-export function classifyAwsError(error: unknown): 'retry' | keyof typeof FailureType {
+export function classifyAwsError(error: unknown): 'retry' | FailureTypeName {
   const { name = '', $retryable, $metadata } = (error ?? {}) as AwsErrorShape;
   if (AWS_NOT_FOUND.has(name)) return 'NotFound';
   if (AWS_FORBIDDEN.has(name)) return 'Forbidden';

@@ -18,7 +18,7 @@ import {
   type HelmRollbackMark,
 } from '../domain/helm/history.js';
 import { nonRetryable } from './failures.js';
-import { fromKubeError, type KubeClient } from './kubernetes/client.js';
+import type { KubeClient } from './kubernetes/client.js';
 
 export interface HelmConfig {
   /** The helm binary: HELM_BIN, or `helm` on PATH. */
@@ -55,7 +55,10 @@ interface HelmRun {
   stderr: string;
 }
 
-/** Errors retrying can fix: the API server or the network, not helm's refusals. */
+/**
+ * Errors retrying can fix: the API server or the network, not helm's refusals. helm exits 1 for
+ * every error and says which only in text, so its words are all there is to read.
+ */
 const TRANSIENT =
   /Kubernetes cluster unreachable|connection refused|connection reset|i\/o timeout|TLS handshake timeout|unexpected EOF|the server is currently unable|Too Many Requests|etcdserver|http2: /i;
 
@@ -110,7 +113,13 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
     }
   }
 
-  /** helm's failure as a Temporal one, in helm's words: "helm history web -n shop: Error: release: not found". */
+  /**
+   * helm's failure as a Temporal one, in helm's words: "helm history web -n shop: Error: release: not
+   * found". helm has no exit codes or JSON errors, and its storage may be SQL, so neither the
+   * Kubernetes API nor a status code can say "no such release" or "forbidden" for it: its text does.
+   * A missing revision is found from the JSON history before helm runs; "has no N version" is left
+   * for a revision pruned in between.
+   */
   function helmFailure(args: string[], run: HelmRun, otherwise: 'RollbackFailed' | 'FailedPrecondition'): unknown {
     const lines = run.stderr.trim().split('\n').filter(Boolean);
     const said = lines.filter((l) => l.startsWith('Error:')).pop() ?? lines.pop() ?? `exit code ${String(run.code)}`;
@@ -165,22 +174,20 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
     selector: string,
   ): Promise<{ kind: string; items: StoredRelease[] }> {
     const query = `labelSelector=${encodeURIComponent(selector)}`;
-    try {
-      for (const [kind, resource] of [
-        ['Secret', 'secrets'],
-        ['ConfigMap', 'configmaps'],
-      ] as const) {
-        const list = await kube().get<{ items: StoredRelease[] }>(
-          `/api/v1/namespaces/${ref.namespace}/${resource}?${query}`,
-        );
-        // Only names, labels and annotations leave this function: the data is the release, values and all.
-        const items = list.items.map((o) => ({
-          metadata: { name: o.metadata.name, labels: o.metadata.labels, annotations: o.metadata.annotations },
-        }));
-        if (items.length > 0) return { kind, items };
-      }
-    } catch (error) {
-      throw fromKubeError(error, `helm: storage of release "${ref.release}" in namespace "${ref.namespace}"`);
+    const call = { context: `helm: storage of release "${ref.release}" in namespace "${ref.namespace}"` };
+    for (const [kind, resource] of [
+      ['Secret', 'secrets'],
+      ['ConfigMap', 'configmaps'],
+    ] as const) {
+      const list = await kube().get<{ items: StoredRelease[] }>(
+        `/api/v1/namespaces/${ref.namespace}/${resource}?${query}`,
+        call,
+      );
+      // Only names, labels and annotations leave this function: the data is the release, values and all.
+      const items = list.items.map((o) => ({
+        metadata: { name: o.metadata.name, labels: o.metadata.labels, annotations: o.metadata.annotations },
+      }));
+      if (items.length > 0) return { kind, items };
     }
     return { kind: '', items: [] };
   }
@@ -217,15 +224,12 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
       ...(ref.by ? { by: ref.by } : {}),
     };
     const value = JSON.stringify({ to: mark.to, at: mark.at, ...(mark.by ? { by: mark.by } : {}) });
-    try {
-      await kube().patch(
-        `/api/v1/namespaces/${ref.namespace}/${kind === 'Secret' ? 'secrets' : 'configmaps'}/${stored.metadata.name}`,
-        { metadata: { annotations: { [HELM_ROLLED_BACK_FROM_ANNOTATION]: value } } },
-        'merge',
-      );
-    } catch (error) {
-      throw fromKubeError(error, `helm: ${where}`);
-    }
+    await kube().patch(
+      `/api/v1/namespaces/${ref.namespace}/${kind === 'Secret' ? 'secrets' : 'configmaps'}/${stored.metadata.name}`,
+      { metadata: { annotations: { [HELM_ROLLED_BACK_FROM_ANNOTATION]: value } } },
+      'merge',
+      { context: `helm: ${where}` },
+    );
     return { marked: true, mark, detail: `${where} marked` };
   }
 
@@ -244,7 +248,8 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
       h !== undefined && h.revision === ref.fromRevision + 1 && isRollbackRevisionTo(h, ref.release, ref.toRevision)
         ? h
         : undefined;
-    const before = newestRevision(await helmHistory(ref));
+    const history = await helmHistory(ref);
+    const before = newestRevision(history);
     let made = ours(before);
     if (!made) {
       if (before?.revision !== ref.fromRevision) {
@@ -256,6 +261,10 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
       const args = ['rollback', ref.release, String(ref.toRevision), '-n', ref.namespace];
       if (ref.wait) args.push('--wait');
       args.push('--timeout', `${ref.timeoutSeconds}s`);
+      // What helm would refuse with, said before it runs (helm's own words, from its JSON history).
+      if (!history.some((h) => h.revision === ref.toRevision)) {
+        throw nonRetryable('NotFound', `${shown(args)}: Error: release has no ${ref.toRevision} version`);
+      }
       log.info(`running ${shown(args)}`);
       const run = await runHelm(args, {
         toFiles: true,

@@ -9,6 +9,7 @@ import {
   RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
   type DBInstance,
+  type RestoreDBInstanceFromDBSnapshotCommandInput,
 } from '@aws-sdk/client-rds';
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -43,6 +44,12 @@ export interface InstanceInfo {
 export interface RestoreTarget extends RestoreSettings {
   targetInstanceId: string;
 }
+
+/** What either kind of restore sets on the new instance: the target's settings and the source tag. */
+type NewInstanceSettings = Pick<
+  RestoreDBInstanceFromDBSnapshotCommandInput,
+  'DBInstanceClass' | 'VpcSecurityGroupIds' | 'DBSubnetGroupName' | 'DBParameterGroupName' | 'OptionGroupName' | 'Tags'
+>;
 
 export interface RestoreResult {
   instance: InstanceInfo;
@@ -190,7 +197,7 @@ export function createRdsActivities(client: RDSClient) {
   async function adoptOrRestore(
     target: RestoreTarget,
     source: RestoreSource,
-    restore: (tags: { Key: string; Value: string }[]) => Promise<DBInstance | undefined>,
+    restore: (settings: NewInstanceSettings) => Promise<DBInstance | undefined>,
   ): Promise<RestoreResult> {
     const adopt = (db: DBInstance): RestoreResult => {
       const info = toInstanceInfo(db);
@@ -208,7 +215,14 @@ export function createRdsActivities(client: RDSClient) {
     const existing = await findInstance(target.targetInstanceId);
     if (existing) return adopt(existing);
     try {
-      const created = await restore([{ Key: SOURCE_TAG, Value: sourceTagValue(source) }]);
+      const created = await restore({
+        DBInstanceClass: target.instanceClass,
+        VpcSecurityGroupIds: target.securityGroupIds,
+        DBSubnetGroupName: target.subnetGroupName,
+        DBParameterGroupName: target.dbParameterGroupName,
+        OptionGroupName: target.optionGroupName,
+        Tags: [{ Key: SOURCE_TAG, Value: sourceTagValue(source) }],
+      });
       const message = `restore of ${describeSource(source)} into instance "${target.targetInstanceId}" started`;
       log.info(message);
       return {
@@ -235,17 +249,12 @@ export function createRdsActivities(client: RDSClient) {
   }
 
   async function restoreFromSnapshot(input: RestoreTarget & { snapshotId: string }): Promise<RestoreResult> {
-    return adoptOrRestore(input, { kind: 'snapshot', snapshotId: input.snapshotId }, async (tags) => {
+    return adoptOrRestore(input, { kind: 'snapshot', snapshotId: input.snapshotId }, async (settings) => {
       const out = await client.send(
         new RestoreDBInstanceFromDBSnapshotCommand({
           DBInstanceIdentifier: input.targetInstanceId,
           DBSnapshotIdentifier: input.snapshotId,
-          DBInstanceClass: input.instanceClass,
-          VpcSecurityGroupIds: input.securityGroupIds,
-          DBSubnetGroupName: input.subnetGroupName,
-          DBParameterGroupName: input.dbParameterGroupName,
-          OptionGroupName: input.optionGroupName,
-          Tags: tags,
+          ...settings,
         }),
       );
       return out.DBInstance;
@@ -262,19 +271,14 @@ export function createRdsActivities(client: RDSClient) {
       restoreTime: input.restoreTime,
     };
     const latest = input.restoreTime === 'latest';
-    return adoptOrRestore(input, source, async (tags) => {
+    return adoptOrRestore(input, source, async (settings) => {
       const out = await client.send(
         new RestoreDBInstanceToPointInTimeCommand({
           SourceDBInstanceIdentifier: input.sourceInstanceId,
           TargetDBInstanceIdentifier: input.targetInstanceId,
           RestoreTime: latest ? undefined : new Date(input.restoreTime),
           UseLatestRestorableTime: latest ? true : undefined,
-          DBInstanceClass: input.instanceClass,
-          VpcSecurityGroupIds: input.securityGroupIds,
-          DBSubnetGroupName: input.subnetGroupName,
-          DBParameterGroupName: input.dbParameterGroupName,
-          OptionGroupName: input.optionGroupName,
-          Tags: tags,
+          ...settings,
         }),
       );
       return out.DBInstance;

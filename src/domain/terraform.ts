@@ -223,6 +223,8 @@ export function planTextChanges(stdout: string): { summary?: string; changes: st
 }
 
 // ---- Terraform's words ----------------------------------------------------------------------
+// Terraform exits 1 for every error (its -json diagnostics are text too): a held lock or a stale
+// plan can only be told from its words. Retrying is decided by the exit code alone.
 
 /** `apply` of a saved plan whose state moved on (already applied, or changed by someone else). */
 export function isStalePlan(output: string): boolean {

@@ -162,9 +162,26 @@ export class KubeClient {
     return text;
   }
 
-  async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+  private async request<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
     const text = await this.exchange(method, path, body === undefined ? undefined : JSON.stringify(body), contentType);
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** One request; with `call`, its API error is mapped here (see KubeCall), so call sites need no try. */
+  private async send<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    contentType: string | undefined,
+    call: KubeCall | undefined,
+  ): Promise<T> {
+    try {
+      return await this.request<T>(method, path, body, contentType);
+    } catch (error) {
+      if (!call) throw error;
+      if (error instanceof KubeApiError && call.allow?.includes(error.status)) return undefined as T;
+      throw fromKubeError(error, call.context);
+    }
   }
 
   /** The raw text of a subresource such as pod logs. */
@@ -177,21 +194,43 @@ export class KubeClient {
     return (await this.loaded).config;
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.request<T>('GET', path);
+  // Without `call`, a failed request rejects with the raw KubeApiError (for callers that decide by status).
+  get<T>(path: string, call: KubeCall & Allowing): Promise<T | undefined>;
+  get<T>(path: string, call?: KubeCall): Promise<T>;
+  get<T>(path: string, call?: KubeCall): Promise<T | undefined> {
+    return this.send<T>('GET', path, undefined, undefined, call);
   }
-  create<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('POST', path, body);
+  create<T>(path: string, body: unknown, call?: KubeCall): Promise<T> {
+    return this.send<T>('POST', path, body, undefined, call);
   }
-  replace<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('PUT', path, body);
+  replace<T>(path: string, body: unknown, call?: KubeCall): Promise<T> {
+    return this.send<T>('PUT', path, body, undefined, call);
   }
-  patch<T>(path: string, patch: unknown, type: PatchType): Promise<T> {
-    return this.request<T>('PATCH', path, patch, PATCH_CONTENT_TYPE[type]);
+  patch<T>(path: string, patch: unknown, type: PatchType, call?: KubeCall): Promise<T> {
+    return this.send<T>('PATCH', path, patch, PATCH_CONTENT_TYPE[type], call);
   }
-  delete<T>(path: string, body?: unknown): Promise<T> {
-    return this.request<T>('DELETE', path, body);
+  delete<T>(path: string, body: unknown, call: KubeCall & Allowing): Promise<T | undefined>;
+  delete<T>(path: string, body?: unknown, call?: KubeCall): Promise<T>;
+  delete<T>(path: string, body?: unknown, call?: KubeCall): Promise<T | undefined> {
+    return this.send<T>('DELETE', path, body, undefined, call);
   }
+}
+
+/**
+ * How a call reports a failed request: as the Temporal failure fromKubeError makes of it, with
+ * `context` ("kubernetes: deployment "web" in namespace "demo"") leading its message.
+ */
+export interface KubeCall {
+  context: string;
+  allow?: readonly number[];
+}
+
+/**
+ * Statuses that are an answer, not a failure (404: already absent; 409: already replaced): the
+ * call resolves to undefined for them. Every 2xx answer to a GET or DELETE carries a body.
+ */
+interface Allowing {
+  allow: readonly number[];
 }
 
 /** As client-go: at most 10 retries of one request on Retry-After; and here at most 10 s of waiting. */
@@ -248,15 +287,6 @@ export function forbiddenMessage(error: KubeApiError): string {
   return `Forbidden: ${what}(${error.message})`;
 }
 
-/** Runs one API call, mapping its failure with fromKubeError. */
-export async function kubeCall<T>(context: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw fromKubeError(error, context);
-  }
-}
-
 /** How often a guarded patch re-reads and tries again inside one activity attempt. */
 const GUARDED_PATCH_ATTEMPTS = 5;
 
@@ -300,14 +330,14 @@ export const paths = {
     `/apis/apps/v1/namespaces/${ns}/replicasets?labelSelector=${encodeURIComponent(selector)}`,
   replicaSet: (ns: string, name: string) => `/apis/apps/v1/namespaces/${ns}/replicasets/${name}`,
   pods: (ns: string, selector: string) => `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`,
-  podCollection: (ns: string, selector: string) =>
-    `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`,
+  pod: (ns: string, name: string) => `/api/v1/namespaces/${ns}/pods/${name}`,
   podLog: (ns: string, pod: string, tailLines: number) =>
     `/api/v1/namespaces/${ns}/pods/${pod}/log?tailLines=${tailLines}`,
   service: (ns: string, name: string) => `/api/v1/namespaces/${ns}/services/${name}`,
   endpointSlices: (ns: string, service: string) =>
     `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${service}`)}`,
   ingress: (ns: string, name: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${name}`,
+  ingresses: (ns: string) => `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`,
   configMap: (ns: string, name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`,
   configMaps: (ns: string) => `/api/v1/namespaces/${ns}/configmaps`,
   secret: (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`,

@@ -3,7 +3,7 @@
 import { log } from '@temporalio/activity';
 import type { Deployment, PodSpec } from '../../domain/kubernetes/objects.js';
 import { nonRetryable } from '../failures.js';
-import { fromKubeError, KubeApiError, kubeCall, paths, type KubeClient } from './client.js';
+import { paths, type KubeClient } from './client.js';
 
 interface ConfigMap {
   metadata: { name: string; resourceVersion?: string; [k: string]: unknown };
@@ -40,16 +40,15 @@ export function podSpecUses(spec: PodSpec | undefined, source: ConfigSource): bo
 }
 
 export function createConfigurationActivities(kube: () => KubeClient) {
+  const configMapLabel = (ref: { namespace: string; name: string }) =>
+    `kubernetes: configmap "${ref.name}" in namespace "${ref.namespace}"`;
+
   async function readConfigMap(ref: {
     namespace: string;
     name: string;
   }): Promise<{ data: Record<string, string>; resourceVersion: string }> {
-    try {
-      const cm = await kube().get<ConfigMap>(paths.configMap(ref.namespace, ref.name));
-      return { data: cm.data ?? {}, resourceVersion: cm.metadata.resourceVersion ?? '' };
-    } catch (error) {
-      throw fromKubeError(error, `kubernetes: configmap "${ref.name}" in namespace "${ref.namespace}"`);
-    }
+    const cm = await kube().get<ConfigMap>(paths.configMap(ref.namespace, ref.name), { context: configMapLabel(ref) });
+    return { data: cm.data ?? {}, resourceVersion: cm.metadata.resourceVersion ?? '' };
   }
 
   /**
@@ -63,13 +62,8 @@ export function createConfigurationActivities(kube: () => KubeClient) {
     expectedResourceVersion?: string;
   }): Promise<{ changed: boolean; keysChanged: string[] }> {
     const path = paths.configMap(ref.namespace, ref.name);
-    const label = `kubernetes: configmap "${ref.name}" in namespace "${ref.namespace}"`;
-    let current: ConfigMap;
-    try {
-      current = await kube().get<ConfigMap>(path);
-    } catch (error) {
-      throw fromKubeError(error, label);
-    }
+    const call = { context: configMapLabel(ref) };
+    const current = await kube().get<ConfigMap>(path, call);
     const before = current.data ?? {};
     const keys = new Set([...Object.keys(before), ...Object.keys(ref.data)]);
     const keysChanged = [...keys].filter((k) => before[k] !== ref.data[k]).sort();
@@ -80,12 +74,8 @@ export function createConfigurationActivities(kube: () => KubeClient) {
         `configmap/${ref.name} changed since the plan (resourceVersion ${ref.expectedResourceVersion} -> ${current.metadata.resourceVersion}); plan again`,
       );
     }
-    try {
-      // PUT with the read resourceVersion: a concurrent edit makes this a retried 409, not a lost update.
-      await kube().replace(path, { ...current, data: ref.data });
-    } catch (error) {
-      throw fromKubeError(error, label);
-    }
+    // PUT with the read resourceVersion: a concurrent edit makes this a retried 409, not a lost update.
+    await kube().replace(path, { ...current, data: ref.data }, call);
     log.info(`configmap/${ref.name} configured`, { keysChanged });
     return { changed: true, keysChanged };
   }
@@ -95,24 +85,23 @@ export function createConfigurationActivities(kube: () => KubeClient) {
     namespace: string;
     name: string;
   }): Promise<{ exists: boolean; resourceVersion?: string; keys: string[] }> {
-    try {
-      const secret = await kube().get<ConfigMap>(paths.secret(ref.namespace, ref.name));
-      return {
-        exists: true,
-        resourceVersion: secret.metadata.resourceVersion,
-        keys: Object.keys(secret.data ?? {}).sort(),
-      };
-    } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) return { exists: false, keys: [] };
-      throw fromKubeError(error, `kubernetes: secret "${ref.name}" in namespace "${ref.namespace}"`);
-    }
+    const secret = await kube().get<ConfigMap>(paths.secret(ref.namespace, ref.name), {
+      context: `kubernetes: secret "${ref.name}" in namespace "${ref.namespace}"`,
+      allow: [404],
+    });
+    if (!secret) return { exists: false, keys: [] };
+    return {
+      exists: true,
+      resourceVersion: secret.metadata.resourceVersion,
+      keys: Object.keys(secret.data ?? {}).sort(),
+    };
   }
 
   /** The Deployments of a namespace whose pods read the ConfigMap or Secret. */
   async function deploymentsUsing(ref: { namespace: string } & ConfigSource): Promise<string[]> {
-    const list = await kubeCall(`kubernetes: deployments in namespace "${ref.namespace}"`, () =>
-      kube().get<{ items: Deployment[] }>(paths.deployments(ref.namespace)),
-    );
+    const list = await kube().get<{ items: Deployment[] }>(paths.deployments(ref.namespace), {
+      context: `kubernetes: deployments in namespace "${ref.namespace}"`,
+    });
     return list.items.filter((d) => podSpecUses(d.spec.template.spec, ref)).map((d) => d.metadata.name!);
   }
 

@@ -34,15 +34,7 @@ import type { LastRollback } from '../../domain/procedures/contract.js';
 import { lineDiff, stableJson } from '../../domain/textDiff.js';
 import { nonRetryable } from '../failures.js';
 import { pollUntil } from '../waiting.js';
-import {
-  forbiddenMessage,
-  fromKubeError,
-  KubeApiError,
-  kubeCall,
-  patchWithGuard,
-  paths,
-  type KubeClient,
-} from './client.js';
+import { forbiddenMessage, KubeApiError, patchWithGuard, paths, type KubeClient } from './client.js';
 
 export interface DeploymentRef {
   namespace: string;
@@ -93,11 +85,7 @@ export function createDeploymentActivities(kube: () => KubeClient) {
   const label = (ref: DeploymentRef) => `kubernetes: deployment "${ref.deployment}" in namespace "${ref.namespace}"`;
 
   async function readDeployment(ref: DeploymentRef): Promise<Deployment> {
-    try {
-      return await kube().get<Deployment>(paths.deployment(ref.namespace, ref.deployment));
-    } catch (error) {
-      throw fromKubeError(error, label(ref));
-    }
+    return kube().get<Deployment>(paths.deployment(ref.namespace, ref.deployment), { context: label(ref) });
   }
 
   const deploymentLabel = (deployment: Deployment) =>
@@ -105,17 +93,18 @@ export function createDeploymentActivities(kube: () => KubeClient) {
 
   async function replicaSetsOf(deployment: Deployment): Promise<ReplicaSet[]> {
     const ns = deployment.metadata.namespace!;
-    const list = await kubeCall(`${deploymentLabel(deployment)}: replicasets`, () =>
-      kube().get<{ items: ReplicaSet[] }>(paths.replicaSets(ns, selectorToQuery(deployment.spec.selector))),
+    const list = await kube().get<{ items: ReplicaSet[] }>(
+      paths.replicaSets(ns, selectorToQuery(deployment.spec.selector)),
+      { context: `${deploymentLabel(deployment)}: replicasets` },
     );
     return ownedReplicaSets(deployment, list.items);
   }
 
   async function podsOf(deployment: Deployment): Promise<Pod[]> {
     const ns = deployment.metadata.namespace!;
-    const list = await kubeCall(`${deploymentLabel(deployment)}: pods`, () =>
-      kube().get<{ items: Pod[] }>(paths.pods(ns, selectorToQuery(deployment.spec.selector))),
-    );
+    const list = await kube().get<{ items: Pod[] }>(paths.pods(ns, selectorToQuery(deployment.spec.selector)), {
+      context: `${deploymentLabel(deployment)}: pods`,
+    });
     return list.items.filter((p) => !p.metadata.deletionTimestamp);
   }
 
@@ -177,12 +166,9 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     },
   ): Promise<UndoResult> {
     const deployment = await readDeployment(ref);
-    let rs: ReplicaSet;
-    try {
-      rs = await kube().get<ReplicaSet>(paths.replicaSet(ref.namespace, ref.replicaSet));
-    } catch (error) {
-      throw fromKubeError(error, `kubernetes: replicaset "${ref.replicaSet}" of ${label(ref)}`);
-    }
+    const rs = await kube().get<ReplicaSet>(paths.replicaSet(ref.namespace, ref.replicaSet), {
+      context: `kubernetes: replicaset "${ref.replicaSet}" of ${label(ref)}`,
+    });
     if (ownedReplicaSets(deployment, [rs]).length === 0) {
       throw nonRetryable('Conflict', `kubernetes: replicaset "${ref.replicaSet}" is not controlled by ${label(ref)}`);
     }
@@ -225,11 +211,9 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     } else if (marks.length > 0) {
       extra[ROLLED_BACK_FROM_ANNOTATION] = JSON.stringify(marks);
     }
-    try {
-      await kube().patch(paths.deployment(ref.namespace, ref.deployment), rollbackPatch(deployment, rs, extra), 'json');
-    } catch (error) {
-      throw fromKubeError(error, `${label(ref)}: failed restoring revision ${revision}`);
-    }
+    await kube().patch(paths.deployment(ref.namespace, ref.deployment), rollbackPatch(deployment, rs, extra), 'json', {
+      context: `${label(ref)}: failed restoring revision ${revision}`,
+    });
     const message = `deployment.apps/${ref.deployment} rolled back`;
     log.info(message, { ...ref, revision });
     return { outcome: 'rolled back', message, revision };
@@ -308,11 +292,7 @@ export function createDeploymentActivities(kube: () => KubeClient) {
       return { changed: false };
     }
     const patch = { spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: ref.restartedAt } } } } };
-    try {
-      await kube().patch(paths.deployment(ref.namespace, ref.deployment), patch, 'strategic');
-    } catch (error) {
-      throw fromKubeError(error, label(ref));
-    }
+    await kube().patch(paths.deployment(ref.namespace, ref.deployment), patch, 'strategic', { context: label(ref) });
     log.info(`deployment.apps/${ref.deployment} restarted`, { ...ref });
     return { changed: true };
   }
@@ -389,18 +369,13 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     const pods = await podsOf(await readDeployment(ref));
     const deleted: string[] = [];
     for (const pod of pods) {
-      try {
-        await kube().delete(`/api/v1/namespaces/${ref.namespace}/pods/${pod.metadata.name}`, {
-          kind: 'DeleteOptions',
-          apiVersion: 'v1',
-          preconditions: { uid: pod.metadata.uid },
-        });
-        deleted.push(pod.metadata.name!);
-      } catch (error) {
+      const answer = await kube().delete(
+        paths.pod(ref.namespace, pod.metadata.name!),
+        { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: pod.metadata.uid } },
         // Already gone, or already replaced under the same name: nothing left to do for it.
-        if (error instanceof KubeApiError && (error.status === 404 || error.status === 409)) continue;
-        throw fromKubeError(error, `kubernetes: pod "${pod.metadata.name}"`);
-      }
+        { context: `kubernetes: pod "${pod.metadata.name}"`, allow: [404, 409] },
+      );
+      if (answer !== undefined) deleted.push(pod.metadata.name!);
     }
     return { deleted };
   }
@@ -412,15 +387,9 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     const deployment = await readDeployment(ref);
     const from = deployment.spec.replicas ?? 1;
     if (from === ref.replicas) return { changed: false, from, to: ref.replicas };
-    try {
-      await kube().patch(
-        paths.deployment(ref.namespace, ref.deployment),
-        { spec: { replicas: ref.replicas } },
-        'merge',
-      );
-    } catch (error) {
-      throw fromKubeError(error, label(ref));
-    }
+    await kube().patch(paths.deployment(ref.namespace, ref.deployment), { spec: { replicas: ref.replicas } }, 'merge', {
+      context: label(ref),
+    });
     return { changed: true, from, to: ref.replicas };
   }
 
@@ -448,28 +417,20 @@ export function createDeploymentActivities(kube: () => KubeClient) {
   ): Promise<{ recreated: boolean }> {
     const MARKER = 'rollback-orchestrator/recreated-by';
     const path = paths.deployment(ref.namespace, ref.deployment);
-    try {
-      const existing = await kube().get<Deployment>(path);
+    const absent = { context: label(ref), allow: [404] };
+    const existing = await kube().get<Deployment>(path, absent);
+    if (existing) {
       if (existing.metadata.annotations?.[MARKER] === ref.marker) return { recreated: false };
-      await kube().delete(path, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' });
-    } catch (error) {
-      if (!(error instanceof KubeApiError && error.status === 404)) throw fromKubeError(error, label(ref));
+      await kube().delete(path, { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground' }, absent);
     }
     await pollUntil<{ present: boolean }, object>({
       what: `deployment "${ref.deployment}" to be deleted`,
       intervalMs: 500,
       timeoutMs: 120_000,
-      poll: async () => {
-        try {
-          await kube().get(path);
-          return { done: false, progress: { present: true } };
-        } catch (error) {
-          if (error instanceof KubeApiError && error.status === 404) {
-            return { done: true, result: {}, progress: { present: false } };
-          }
-          throw fromKubeError(error, label(ref));
-        }
-      },
+      poll: async () =>
+        (await kube().get(path, absent)) === undefined
+          ? { done: true, result: {}, progress: { present: false } }
+          : { done: false, progress: { present: true } },
     });
     const manifest = structuredClone(ref.manifest);
     manifest.metadata = {
@@ -479,11 +440,11 @@ export function createDeploymentActivities(kube: () => KubeClient) {
       annotations: { ...(manifest.metadata?.annotations ?? {}), [MARKER]: ref.marker },
     };
     delete manifest.status;
-    try {
-      await kube().create(paths.deployments(ref.namespace), { apiVersion: 'apps/v1', kind: 'Deployment', ...manifest });
-    } catch (error) {
-      throw fromKubeError(error, `${label(ref)}: recreate`);
-    }
+    await kube().create(
+      paths.deployments(ref.namespace),
+      { apiVersion: 'apps/v1', kind: 'Deployment', ...manifest },
+      { context: `${label(ref)}: recreate` },
+    );
     return { recreated: true };
   }
 

@@ -5,7 +5,7 @@ import type { Pod } from '../../domain/kubernetes/objects.js';
 import { stableJson } from '../../domain/textDiff.js';
 import { nonRetryable } from '../failures.js';
 import { pollUntil } from '../waiting.js';
-import { fromKubeError, KubeApiError, kubeCall, patchWithGuard, paths, type KubeClient } from './client.js';
+import { patchWithGuard, paths, type KubeClient } from './client.js';
 
 interface Service {
   metadata: { name: string };
@@ -59,12 +59,13 @@ function routingOf(ing: Ingress): { canary: boolean; services: string[] } {
 }
 
 export function createTrafficActivities(kube: () => KubeClient) {
+  const deploymentLabel = (ref: { namespace: string; deployment: string }) =>
+    `kubernetes: deployment "${ref.deployment}" in namespace "${ref.namespace}"`;
+  const serviceLabel = (namespace: string, service: string) =>
+    `kubernetes: service "${service}" in namespace "${namespace}"`;
+
   async function readService(namespace: string, service: string): Promise<Service> {
-    try {
-      return await kube().get<Service>(paths.service(namespace, service));
-    } catch (error) {
-      throw fromKubeError(error, `kubernetes: service "${service}" in namespace "${namespace}"`);
-    }
+    return kube().get<Service>(paths.service(namespace, service), { context: serviceLabel(namespace, service) });
   }
 
   /** `kubectl patch service -p '{"spec":{"selector":{...}}}'` (strategic merge, as kubectl patch). */
@@ -84,20 +85,18 @@ export function createTrafficActivities(kube: () => KubeClient) {
         `service/${ref.service} selector moved from ${JSON.stringify(ref.expected)} to ${JSON.stringify(previous)} since the plan; plan again`,
       );
     }
-    try {
-      await kube().patch(paths.service(ref.namespace, ref.service), { spec: { selector: ref.selector } }, 'strategic');
-    } catch (error) {
-      throw fromKubeError(error, `kubernetes: service "${ref.service}" in namespace "${ref.namespace}"`);
-    }
+    await kube().patch(paths.service(ref.namespace, ref.service), { spec: { selector: ref.selector } }, 'strategic', {
+      context: serviceLabel(ref.namespace, ref.service),
+    });
     log.info(`service/${ref.service} patched`, { selector: ref.selector });
     return { changed: true, previous };
   }
 
   async function endpointsOf(namespace: string, service: string): Promise<EndpointReport> {
     const where = `kubernetes: endpoints of service "${service}" in namespace "${namespace}"`;
-    const slices = await kubeCall(where, () =>
-      kube().get<{ items: EndpointSlice[] }>(paths.endpointSlices(namespace, service)),
-    );
+    const slices = await kube().get<{ items: EndpointSlice[] }>(paths.endpointSlices(namespace, service), {
+      context: where,
+    });
     const report: EndpointReport = { ready: [], notReady: 0 };
     for (const endpoint of slices.items.flatMap((s) => s.endpoints ?? [])) {
       if (endpoint.conditions?.ready === false) {
@@ -105,14 +104,11 @@ export function createTrafficActivities(kube: () => KubeClient) {
         continue;
       }
       const podName = endpoint.targetRef?.kind === 'Pod' ? endpoint.targetRef.name : undefined;
-      let labels: Record<string, string> = {};
-      if (podName) {
-        try {
-          labels = (await kube().get<Pod>(`/api/v1/namespaces/${namespace}/pods/${podName}`)).metadata.labels ?? {};
-        } catch (error) {
-          if (!(error instanceof KubeApiError && error.status === 404)) throw fromKubeError(error, where);
-        }
-      }
+      // A pod deleted since the slice was read has no labels left to match.
+      const pod = podName
+        ? await kube().get<Pod>(paths.pod(namespace, podName), { context: where, allow: [404] })
+        : undefined;
+      const labels = pod?.metadata.labels ?? {};
       report.ready.push({ pod: podName ?? '', ip: endpoint.addresses[0] ?? '', labels });
     }
     return report;
@@ -155,21 +151,10 @@ export function createTrafficActivities(kube: () => KubeClient) {
   }): Promise<{ changed: boolean; action: string }> {
     const path = paths.ingress(ref.namespace, ref.ingress);
     const where = `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`;
-    let ingress: Ingress;
-    try {
-      ingress = await kube().get<Ingress>(path);
-    } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) {
-        return { changed: false, action: `ingress "${ref.ingress}" already absent` };
-      }
-      throw fromKubeError(error, where);
-    }
+    const ingress = await kube().get<Ingress>(path, { context: where, allow: [404] });
+    if (!ingress) return { changed: false, action: `ingress "${ref.ingress}" already absent` };
     if (ingress.metadata.annotations?.[NGINX_CANARY_ANNOTATION] === 'true') {
-      await kube()
-        .delete(path)
-        .catch((error: unknown) => {
-          if (!(error instanceof KubeApiError && error.status === 404)) throw fromKubeError(error, where);
-        });
+      await kube().delete(path, undefined, { context: where, allow: [404] });
       return { changed: true, action: `deleted canary ingress "${ref.ingress}"` };
     }
     const canaryPaths = (ing: Ingress) => {
@@ -187,7 +172,7 @@ export function createTrafficActivities(kube: () => KubeClient) {
     // Each removed path is tested as read; a lost race re-reads the Ingress and plans again.
     let read: Ingress | undefined = ingress;
     const { patched, value: removed } = await patchWithGuard(kube(), path, where, async () => {
-      const ops = canaryPaths(read ?? (await kubeCall(where, () => kube().get<Ingress>(path))));
+      const ops = canaryPaths(read ?? (await kube().get<Ingress>(path, { context: where })));
       read = undefined;
       return { ops: ops.length > 0 ? ops : undefined, value: ops.length / 2 };
     });
@@ -199,41 +184,33 @@ export function createTrafficActivities(kube: () => KubeClient) {
 
   /** Where one Ingress routes (absent counts as routing nowhere): what a canary rollback pins. */
   async function readIngressRouting(ref: { namespace: string; ingress: string }): Promise<IngressState> {
-    try {
-      const ingress = await kube().get<Ingress>(paths.ingress(ref.namespace, ref.ingress));
-      const rulePaths = (ingress.spec.rules ?? []).flatMap((r) =>
-        (r.http?.paths ?? []).map((p) => `${r.host ?? ''}${p.path ?? '/'} -> ${p.backend.service?.name ?? '(none)'}`),
-      );
-      return { exists: true, ...routingOf(ingress), paths: rulePaths };
-    } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) {
-        return { exists: false, canary: false, services: [], paths: [] };
-      }
-      throw fromKubeError(error, `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`);
-    }
+    const ingress = await kube().get<Ingress>(paths.ingress(ref.namespace, ref.ingress), {
+      context: `kubernetes: ingress "${ref.ingress}" in namespace "${ref.namespace}"`,
+      allow: [404],
+    });
+    if (!ingress) return { exists: false, canary: false, services: [], paths: [] };
+    const rulePaths = (ingress.spec.rules ?? []).flatMap((r) =>
+      (r.http?.paths ?? []).map((p) => `${r.host ?? ''}${p.path ?? '/'} -> ${p.backend.service?.name ?? '(none)'}`),
+    );
+    return { exists: true, ...routingOf(ingress), paths: rulePaths };
   }
 
   /** Which Services every Ingress of the namespace routes to. */
   async function ingressRouting(ref: { namespace: string }): Promise<IngressRouting> {
-    const list = await kubeCall(`kubernetes: ingresses in namespace "${ref.namespace}"`, () =>
-      kube().get<{ items: Ingress[] }>(`/apis/networking.k8s.io/v1/namespaces/${ref.namespace}/ingresses`),
-    );
+    const list = await kube().get<{ items: Ingress[] }>(paths.ingresses(ref.namespace), {
+      context: `kubernetes: ingresses in namespace "${ref.namespace}"`,
+    });
     return { ingresses: list.items.map((ing) => ({ name: ing.metadata.name, ...routingOf(ing) })) };
   }
 
   /** `kubectl delete deployment NAME`; already gone is success. */
   async function deleteDeployment(ref: { namespace: string; deployment: string }): Promise<{ deleted: boolean }> {
-    try {
-      await kube().delete(paths.deployment(ref.namespace, ref.deployment), {
-        kind: 'DeleteOptions',
-        apiVersion: 'v1',
-        propagationPolicy: 'Background',
-      });
-      return { deleted: true };
-    } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) return { deleted: false };
-      throw fromKubeError(error, `kubernetes: deployment "${ref.deployment}" in namespace "${ref.namespace}"`);
-    }
+    const answer = await kube().delete(
+      paths.deployment(ref.namespace, ref.deployment),
+      { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
+      { context: deploymentLabel(ref), allow: [404] },
+    );
+    return { deleted: answer !== undefined };
   }
 
   /** Whether a Deployment exists, and its replica count. */
@@ -241,13 +218,11 @@ export function createTrafficActivities(kube: () => KubeClient) {
     namespace: string;
     deployment: string;
   }): Promise<{ exists: boolean; replicas: number }> {
-    try {
-      const d = await kube().get<{ spec: { replicas?: number } }>(paths.deployment(ref.namespace, ref.deployment));
-      return { exists: true, replicas: d.spec.replicas ?? 1 };
-    } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) return { exists: false, replicas: 0 };
-      throw fromKubeError(error, `kubernetes: deployment "${ref.deployment}" in namespace "${ref.namespace}"`);
-    }
+    const d = await kube().get<{ spec: { replicas?: number } }>(paths.deployment(ref.namespace, ref.deployment), {
+      context: deploymentLabel(ref),
+      allow: [404],
+    });
+    return d ? { exists: true, replicas: d.spec.replicas ?? 1 } : { exists: false, replicas: 0 };
   }
 
   return {

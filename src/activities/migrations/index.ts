@@ -14,13 +14,14 @@ import type {
   MigrationPin,
   SqlRollbackInput,
 } from '../../domain/schemas/databaseMigrationRollback.js';
+import { describeDatabase } from '../database.js';
 import { nonRetryable } from '../failures.js';
 import { pinMismatch, type MigrationPlan } from '../../domain/schemas/databaseMigrationRollback.js';
 import type { KubeClient } from '../kubernetes/client.js';
 import * as django from './django.js';
 import * as flyway from './flyway.js';
 import { manageRunner } from './manage.js';
-import { checkScript, lockDatabase, lockDatabaseInTransaction, trialRollback, where, withClient } from './postgres.js';
+import { checkScript, lockDatabase, lockDatabaseInTransaction, trialRollback, withClient } from './postgres.js';
 
 export type { MigrationPlan } from '../../domain/schemas/databaseMigrationRollback.js';
 
@@ -37,7 +38,7 @@ export function createMigrationActivities(kube: () => KubeClient, env: NodeJS.Pr
   /** A pinned plan stops before its trial when the schema moved since the dry run. */
   function checkPlanPin(input: DatabaseMigrationRollbackInput, current: string, fileSha256?: string): void {
     const mismatch = input.pin && pinMismatch(input.framework, input.pin, current, fileSha256);
-    if (mismatch) throw nonRetryable('TargetChanged', `migration: ${where(input)} ${mismatch}`);
+    if (mismatch) throw nonRetryable('TargetChanged', `migration: ${describeDatabase(input)} ${mismatch}`);
   }
 
   async function planDjango(input: DjangoRollbackInput): Promise<MigrationPlan> {
@@ -243,7 +244,7 @@ export function createMigrationActivities(kube: () => KubeClient, env: NodeJS.Pr
   ): Promise<MigrationApplyResult> {
     // One statement can run for long: heartbeat meanwhile, so a dead worker is noticed and a
     // live one is not given up on.
-    const beat = setInterval(() => heartbeat({ inTransaction: where(input) }), 2000);
+    const beat = setInterval(() => heartbeat({ inTransaction: describeDatabase(input) }), 2000);
     return withClient(input, env, async (client) => {
       await client.query('BEGIN');
       try {
@@ -270,7 +271,7 @@ export function createMigrationActivities(kube: () => KubeClient, env: NodeJS.Pr
     const undo = expected.unapply.map((version) => ({ version, description: '', script: '' }));
     const steps = await flyway.undoScripts(input, undo);
     return inOneTransaction(input, async (client) => {
-      const what = `flyway: ${where(input)}`;
+      const what = `flyway: ${describeDatabase(input)}`;
       const before = flyway.flywayVersion(await flyway.appliedVersions(client, input));
       if (before === expected.to) return { changed: false, message: `${what} is already at version ${expected.to}` };
       if (before !== expected.from) targetChanged(what, before, expected);
@@ -302,7 +303,7 @@ export function createMigrationActivities(kube: () => KubeClient, env: NodeJS.Pr
   async function applySql(input: SqlRollbackInput, expected: MigrationPin): Promise<MigrationApplyResult> {
     const { sql, sha256 } = await readSqlFile(input);
     return inOneTransaction(input, async (client) => {
-      const what = `sql: ${input.versionTable} of ${where(input)}`;
+      const what = `sql: ${input.versionTable} of ${describeDatabase(input)}`;
       const before = await sqlVersion(client, input);
       if (before === expected.to) return { changed: false, message: `${what} is already at ${expected.to}` };
       if (before !== expected.from) targetChanged(what, before, expected);

@@ -8,9 +8,8 @@ import type { Deployment, Pod } from '../../domain/kubernetes/objects.js';
 import { selectorToQuery } from '../../domain/kubernetes/objects.js';
 import type { DjangoRollbackInput } from '../../domain/schemas/databaseMigrationRollback.js';
 import { nonRetryable } from '../failures.js';
-import type { KubeClient } from '../kubernetes/client.js';
-import { fromKubeError, loadClientNode } from '../kubernetes/client.js';
-import { passwordOf } from './postgres.js';
+import { loadClientNode, paths, type KubeClient } from '../kubernetes/client.js';
+import { migrationPassword } from './postgres.js';
 
 export interface CommandResult {
   exitCode: number;
@@ -34,7 +33,7 @@ export function manageRunner(input: DjangoRollbackInput, env: NodeJS.ProcessEnv,
   if (input.pod) return podRunner(input, kube);
   return (args, options) => {
     // The project's settings may read libpq's variables; the password goes only to the child.
-    const password = passwordOf(input, env);
+    const password = migrationPassword(input, env);
     const childEnv: NodeJS.ProcessEnv = {
       ...env,
       PGHOST: input.host,
@@ -86,14 +85,12 @@ function podRunner(input: DjangoRollbackInput, kube: () => KubeClient): ManageRu
   const { namespace, deployment, container } = input.pod!;
   return async (args, options) => {
     const client = kube();
-    let pods: Pod[];
-    try {
-      const d = await client.get<Deployment>(`/apis/apps/v1/namespaces/${namespace}/deployments/${deployment}`);
-      const query = encodeURIComponent(selectorToQuery(d.spec.selector ?? {}));
-      pods = (await client.get<{ items: Pod[] }>(`/api/v1/namespaces/${namespace}/pods?labelSelector=${query}`)).items;
-    } catch (error) {
-      throw fromKubeError(error, `django: deployment ${namespace}/${deployment}`);
-    }
+    const call = { context: `django: deployment ${namespace}/${deployment}` };
+    const d = await client.get<Deployment>(paths.deployment(namespace, deployment), call);
+    const { items: pods } = await client.get<{ items: Pod[] }>(
+      paths.pods(namespace, selectorToQuery(d.spec.selector ?? {})),
+      call,
+    );
     const ready = pods
       .filter((p) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running')
       .filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))

@@ -2,47 +2,23 @@
 // worker's environment only), the per-database lock that keeps two rollbacks apart, and the trial
 // run of a rollback inside a transaction that is always rolled back.
 import { heartbeat } from '@temporalio/activity';
-import pg from 'pg';
+import type pg from 'pg';
 import type { MigrationConflict } from '../../domain/schemas/databaseMigrationRollback.js';
-import { queryError } from '../database.js';
+import { databaseClient, describeDatabase, passwordOf, queryError, type DatabaseConnection } from '../database.js';
 import { nonRetryable } from '../failures.js';
 
-export interface DatabaseConnection {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-  passwordEnv?: string;
-  ssl?: boolean;
-}
-
-export const where = (c: DatabaseConnection) => `database "${c.database}" at ${c.host}:${c.port}`;
-
-export function passwordOf(c: DatabaseConnection, env: NodeJS.ProcessEnv): string | undefined {
-  if (!c.passwordEnv) return undefined;
-  const password = env[c.passwordEnv];
-  if (password === undefined) {
-    throw nonRetryable('NotConfigured', `migration: the worker has no ${c.passwordEnv} (passwordEnv) for ${where(c)}`);
-  }
-  return password;
+/** The password of a migration's database: a worker without the variable is not configured for it. */
+export function migrationPassword(c: DatabaseConnection, env: NodeJS.ProcessEnv): string | undefined {
+  return passwordOf(c, env, { context: 'migration', type: 'NotConfigured' });
 }
 
 export async function connect(c: DatabaseConnection, env: NodeJS.ProcessEnv): Promise<pg.Client> {
-  const client = new pg.Client({
-    host: c.host,
-    port: c.port,
-    database: c.database,
-    user: c.user,
-    password: passwordOf(c, env),
-    ssl: c.ssl ? { rejectUnauthorized: true } : undefined,
-    connectionTimeoutMillis: 10_000,
-    application_name: 'rollback-orchestrator',
-  });
+  const client = databaseClient(c, migrationPassword(c, env), 'rollback-orchestrator');
   try {
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw queryError(error, `migration: ${where(c)}`);
+    throw queryError(error, `migration: ${describeDatabase(c)}`);
   }
   return client;
 }
@@ -57,7 +33,7 @@ export async function withClient<T>(
   try {
     return await body(client);
   } catch (error) {
-    throw queryError(error, `migration: ${where(c)}`);
+    throw queryError(error, `migration: ${describeDatabase(c)}`);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -75,9 +51,9 @@ export async function lockDatabase(client: pg.Client, c: DatabaseConnection, tim
   for (;;) {
     const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [LOCK_KEY]);
     if (rows[0]?.ok) return;
-    heartbeat({ waitingFor: `another migration rollback on ${where(c)}` });
+    heartbeat({ waitingFor: `another migration rollback on ${describeDatabase(c)}` });
     if (Date.now() - started > timeoutMs) {
-      throw nonRetryable('WaitLimitExceeded', `migration: another migration rollback holds ${where(c)}`);
+      throw nonRetryable('WaitLimitExceeded', `migration: another migration rollback holds ${describeDatabase(c)}`);
     }
     await new Promise((r) => setTimeout(r, 1000));
   }

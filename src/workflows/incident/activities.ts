@@ -1,7 +1,7 @@
 // Activity stubs for the incident workflows, one retry policy per kind of call.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { NON_RETRYABLE_FAILURE_TYPES } from '../../activities/failures.js';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failures.js';
 
 /** Announcements: a few quick retries; the workflow records a delivery that still fails. */
 export const notifications = proxyActivities<Activities>({

@@ -1,6 +1,6 @@
 // Retry policies by kind of call. Errors that retrying cannot fix are non-retryable everywhere.
 import type { ActivityOptions } from '@temporalio/workflow';
-import { NON_RETRYABLE_FAILURE_TYPES } from '../../activities/failures.js';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failures.js';
 
 /** A short call to a cloud API: retried with backoff for about five minutes, then failed. */
 export const cloudApiCall: ActivityOptions = {

@@ -4,7 +4,7 @@
 // in time is `failed` when its last readable reading failed, else `unreadable`: never passed.
 import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
-import { NON_RETRYABLE_FAILURE_TYPES } from '../../activities/failures.js';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failures.js';
 import type { CheckSpec } from '../../domain/schemas/verifyRollback.js';
 import { verdictOf, type CheckResult, type VerificationReport } from '../../domain/verification.js';
 
