@@ -328,7 +328,7 @@ describe('defect 4: every wait is bounded and keeps paging', () => {
     await handle.signal(abortSignal, { by: 'ic-alice', reason: 'test over' });
     expect(await handle.result()).toMatchObject({ outcome: 'aborted' });
   });
-  // The incident's one-hour limit with its 11 re-pages: test/workflows/incidentExpiry.test.ts.
+  // The incident's one-hour limit with its 11 re-pages: test/workflows/fast/incidentTimers.test.ts.
 });
 
 describe('defect 5: approvers cannot be bypassed', () => {
