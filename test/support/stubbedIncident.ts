@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowClient, type WorkflowHandle } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -73,6 +73,12 @@ export interface StubbedIncidentHarness {
   /** Notifications delivered (or tried) to `channel` for `service`, optionally of one kind. */
   notified(channel: string, service: string, kind?: NotificationKind): Notification[];
   start(input: Record<string, unknown>, workflowId?: string): Promise<WorkflowHandle>;
+  /**
+   * A run's result through a plain client: the time-skipping client's `result()` lets the server
+   * skip time while it waits, and with nothing else running it skips to its far-off timeouts.
+   * For a run that finishes without timers (a P0) and a next step that depends on the clock.
+   */
+  resultInRealTime<T>(handle: WorkflowHandle): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -222,6 +228,14 @@ export async function startStubbedIncidentHarness(): Promise<StubbedIncidentHarn
         taskQueue,
         workflowId: workflowId ?? `fast-incident-${incidents}`,
       });
+    },
+    resultInRealTime(handle) {
+      const plain = new WorkflowClient({
+        connection: env.connection,
+        namespace: env.namespace ?? 'default',
+        dataConverter: dataConverterFromEnv(),
+      });
+      return plain.getHandle(handle.workflowId).result();
     },
     async stop() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
