@@ -2,8 +2,11 @@
 // re-fire guard, a target moved after the plan, a plan that fails, a channel that keeps failing,
 // verdicts decided from readings and from the verification suite, P2 monitoring that sees an
 // outage, and waits that keep paging. Each asserts what the incident decided and which calls it
-// made. The same paths with a real Lambda, real webhooks and health URLs and CloudWatch in moto:
-// test/workflows/incidentGuards.test.ts and incidentVerification.test.ts.
+// made. The same paths with a real Lambda, real webhooks and health URLs: test/workflows/incidentGuards.test.ts.
+// The verification suite's three tests were moved here from incidentVerification.test.ts with the
+// same assertions; each check's observed value is now the stubbed reading (the real providers on a
+// real HTTP server and CloudWatch in moto: test/activities/checks.test.ts; the verifyRollback child
+// with real activities: test/workflows/verifyRollback.test.ts).
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { abortSignal, confirmUpdate, investigationResultSignal } from '../../../src/workflows/incident/messages.js';
