@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowClient, type WorkflowHandle } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.js';
 import { nonRetryable } from '../../src/activities/failures.js';
@@ -26,7 +26,8 @@ import {
 import type { CheckSpec } from '../../src/domain/schemas/verifyRollback.js';
 import type { CheckResult, CheckStatus } from '../../src/domain/verification.js';
 import { workflowsPath } from '../../src/worker/createWorker.js';
-import { startTimeSkipping, uniqueTaskQueue } from './temporal.js';
+import { recordHistoriesOf } from './histories.js';
+import { toolPath } from './tools.js';
 
 export type ActivityName = keyof Activities;
 
@@ -176,8 +177,8 @@ export async function startStubbedIncidentHarness(): Promise<StubbedIncidentHarn
     },
   } satisfies Partial<Activities>;
 
-  const env = await startTimeSkipping();
-  const taskQueue = uniqueTaskQueue('fast');
+  const env = await startTimeSkippingServer();
+  const taskQueue = `fast-${process.pid}-${Date.now()}`;
   let worker: Worker;
   try {
     worker = await Worker.create({
@@ -243,6 +244,19 @@ export async function startStubbedIncidentHarness(): Promise<StubbedIncidentHarn
       await env.teardown();
     },
   };
+}
+
+/**
+ * The time-skipping server as test/support/temporal.ts starts it (existing path, never a
+ * download; histories recorded with RECORD_HISTORIES=1), without importing the real activities:
+ * their SDK clients take seconds to load and these tests never call them.
+ */
+async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: toolPath('temporal-test-server') } },
+    client: { dataConverter: dataConverterFromEnv() },
+  });
+  return recordHistoriesOf(env);
 }
 
 /** Starts the stubbed harness before a test file's tests and stops it after them. */

@@ -14,7 +14,7 @@ import {
   rejectSignal,
 } from '../../../src/workflows/incident/messages.js';
 import type { IncidentResult } from '../../../src/workflows/incident/types.js';
-import { entries, p1Input, status, waitForPhase } from '../../support/incident.js';
+import { entries, p1Input, status, waitForPhase } from '../../support/incidentQueries.js';
 import { useStubbedIncidentHarness, type StubbedIncidentHarness } from '../../support/stubbedIncident.js';
 
 let h: StubbedIncidentHarness;

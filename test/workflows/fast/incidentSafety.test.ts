@@ -11,7 +11,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { abortSignal, confirmUpdate, investigationResultSignal } from '../../../src/workflows/incident/messages.js';
 import type { IncidentResult } from '../../../src/workflows/incident/types.js';
-import { entries, healthMonitoring, p1Input, status, waitForPhase } from '../../support/incident.js';
+import { entries, healthMonitoring, p1Input, status, waitForPhase } from '../../support/incidentQueries.js';
 import { waitFor } from '../../support/ports.js';
 import { checkReading, useStubbedIncidentHarness, type StubbedIncidentHarness } from '../../support/stubbedIncident.js';
 

@@ -17,7 +17,7 @@ import {
 import type { FollowUpsStatus, IncidentResult } from '../../../src/workflows/incident/types.js';
 import { startOrSignalIncident } from '../../../src/incidents/startOrSignalIncident.js';
 import { waitFor } from '../../support/ports.js';
-import { elapsed, entries, healthMonitoring, p1Input, status, waitForPhase } from '../../support/incident.js';
+import { elapsed, entries, healthMonitoring, p1Input, status, waitForPhase } from '../../support/incidentQueries.js';
 import { orStallReport } from '../../support/stall.js';
 import { useStubbedIncidentHarness, type StubbedIncidentHarness } from '../../support/stubbedIncident.js';
 
