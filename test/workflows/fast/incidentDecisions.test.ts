@@ -14,7 +14,7 @@ import {
   rejectSignal,
 } from '../../../src/workflows/incident/messages.js';
 import type { IncidentResult } from '../../../src/workflows/incident/types.js';
-import { entries, p1Input, status, waitForPhase } from '../../support/incidentQueries.js';
+import { entries, p1Input, status, timeline, waitForPhase } from '../../support/incidentQueries.js';
 import { useStubbedIncidentHarness, type StubbedIncidentHarness } from '../../support/stubbedIncident.js';
 
 let h: StubbedIncidentHarness;
@@ -362,5 +362,7 @@ describe('inputs are checked before anything is announced; a dry run is never a 
     expect(moves(fn)).toEqual([]);
     expect(h.called('markLambdaRollback').filter((r) => r.functionName === fn)).toEqual([]);
     expect(await entries(handle, 'procedure-started')).toHaveLength(0);
+    const checklist = (await timeline(handle)).filter((e) => e.message.includes('Rollback command executed'));
+    expect(checklist).toHaveLength(0);
   });
 });

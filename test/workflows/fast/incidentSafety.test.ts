@@ -2,11 +2,15 @@
 // re-fire guard, a target moved after the plan, a plan that fails, a channel that keeps failing,
 // verdicts decided from readings and from the verification suite, P2 monitoring that sees an
 // outage, and waits that keep paging. Each asserts what the incident decided and which calls it
-// made. The same paths with a real Lambda, real webhooks and health URLs: test/workflows/incidentGuards.test.ts.
-// The verification suite's three tests were moved here from incidentVerification.test.ts with the
-// same assertions; each check's observed value is now the stubbed reading (the real providers on a
-// real HTTP server and CloudWatch in moto: test/activities/checks.test.ts; the verifyRollback child
-// with real activities: test/workflows/verifyRollback.test.ts).
+// made. Moved here from test/workflows/incidentGuards.test.ts and incidentVerification.test.ts
+// with the same assertions: the alias in moto becomes the recorded `updateLambdaAlias` calls, the
+// receiver's webhooks the recorded `sendNotification` calls, the health URL and each check's
+// observed value the stubbed readings. The integrations stay proven on real systems: the Lambda
+// mark, guard and pin by test/workflows/lambdaAliasRollback.test.ts and test/activities/lambda.test.ts;
+// deliveries, retries and health probes by test/activities/notifyAndProbe.test.ts; the checks'
+// providers by test/activities/checks.test.ts and the verifyRollback child with real activities by
+// test/workflows/verifyRollback.test.ts; a whole real incident (with health readings, and no
+// webhook URL in its history) by test/workflows/incidentRollback.test.ts.
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { abortSignal, confirmUpdate, investigationResultSignal } from '../../../src/workflows/incident/messages.js';
@@ -64,6 +68,24 @@ describe('plan, pin, apply', () => {
     await again.signal(abortSignal, { by: 'ic-alice', reason: 'investigating release 2 instead' });
     expect(await again.result()).toMatchObject({ outcome: 'aborted' });
     expect(moves(fn)).toEqual(['3->2']);
+  });
+
+  test('the P1 confirmation request and status carry the plan; the apply moves exactly the planned versions', async () => {
+    const { name: fn } = h.lambdaFunction();
+    const handle = await h.start(input(fn, { confirmation: { onTimeout: 'rollback' } }));
+    const waiting = await waitForPhase(handle, 'awaiting-confirmation');
+    expect(waiting.procedures[0]).toMatchObject({
+      status: 'planned',
+      plan: { from: 'version 3', to: 'version 2', pin: { fromVersion: '3', toVersion: '2' } },
+    });
+    expect(waiting.refire).toBeUndefined();
+    const result: IncidentResult = await handle.result();
+    expect(result).toMatchObject({ outcome: 'rolled-back' });
+    expect((result.procedures[0]!.result as { to?: string } | undefined)?.to).toBe('version 2');
+    // The apply child was given the plan's pin, and moved exactly that (was: the alias in moto).
+    expect(h.called('updateLambdaAlias', `${handle.workflowId}-1-lambdaAliasRollback`)).toEqual([
+      { functionName: fn, alias: 'production', fromVersion: '3', toVersion: '2' },
+    ]);
   });
 
   test('a target moved by hand after the plan fails the apply with TargetChanged, pages, and moves nothing', async () => {

@@ -4,8 +4,7 @@
 // Moved here from test/workflows/incidentTimers.test.ts and incidentExpiry.test.ts with the same
 // assertions: where those read moto's alias or the receiver's webhooks, these read the calls the
 // incident made to the stubbed activities (`updateLambdaAlias`, `sendNotification`). A real Lambda
-// rollback, real webhooks and a real health URL stay proven by incidentRollback.test.ts and
-// incidentGuards.test.ts; startOrSignalIncident on a real server by test/trigger/storm.devServer.test.ts.
+// rollback, real webhooks and a real health URL stay proven by incidentRollback.test.ts; startOrSignalIncident on a real server by test/trigger/storm.devServer.test.ts.
 import {
   acknowledgeFollowUpSignal,
   alertResolvedSignal,
