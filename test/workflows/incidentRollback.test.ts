@@ -1,6 +1,7 @@
 // The decision matrix's paths, each driven on the time-skipping server with real Lambda
 // rollbacks in moto and real webhooks: P0, P1 with confirmation (each answer and each
-// no-answer policy), P1 after investigation, P3, and refused approvals.
+// no-answer policy), P1 after investigation, P3, and refused approvals; and no webhook URL in a
+// history. The same paths and the safety rules with stubbed activities: test/workflows/fast/.
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -14,9 +15,11 @@ import type { IncidentResult } from '../../src/workflows/incident/types.js';
 import { aliasVersion } from '../support/aws.js';
 import {
   entries,
+  healthMonitoring,
   p1Input,
   useIncidentHarness,
   status,
+  timeline,
   waitForPhase,
   type IncidentHarness,
 } from '../support/incident.js';
@@ -233,4 +236,57 @@ test('a bad input fails at once, non-retryably, naming the field', async () => {
   expect(cause.type).toBe('InvalidInput');
   expect(cause.nonRetryable).toBe(true);
   expect(cause.message).toBe('incidentRollback: invalid input: requestedBy: Required');
+});
+
+// Moved from incidentGuards.test.ts (its other tests run with stubbed activities in
+// test/workflows/fast/): only a worker with real channels configured can show that no URL leaks.
+async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  return (error as WorkflowFailedError).cause as ApplicationFailure;
+}
+
+describe('defect 10: no webhook URL in inputs, histories, results or timelines', () => {
+  test("a whole incident's history, decoded payload by payload, never holds a channel URL", async () => {
+    const fn = await h.seedFunction();
+    h.receiver.setErrorRatio(0.001);
+    const handle = await h.start(
+      p1Input(h.receiver.url, fn, {
+        errorRatePct: undefined,
+        outage: true,
+        monitoring: healthMonitoring(h.receiver.url),
+      }),
+    );
+    const result = await handle.result();
+    expect(h.receiver.posted(`/slack/${fn}`).length).toBeGreaterThan(0);
+    const history = await handle.fetchHistory();
+    const decoded: string[] = [];
+    const visit = (node: unknown): void => {
+      if (node instanceof Uint8Array) decoded.push(Buffer.from(node).toString('utf8'));
+      else if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') Object.values(node).forEach(visit);
+      else if (typeof node === 'string') decoded.push(node);
+    };
+    visit(history);
+    const everything = [decoded.join('\n'), JSON.stringify(result), JSON.stringify(await timeline(handle))].join('\n');
+    expect(everything).toContain('slack'); // the channel's name is there...
+    for (const path of ['/slack', '/escalation']) expect(everything).not.toContain(`${h.receiver.url}${path}`);
+  });
+
+  test('an inline URL is refused, and an unknown channel name fails at start naming it', async () => {
+    const fn = await h.seedFunction();
+    const inline = p1Input(h.receiver.url, fn, {
+      notify: { channels: [{ type: 'slack', webhookUrl: 'https://hooks.slack.com/services/T0/B0/SECRET' }] },
+    });
+    expect((await failure((await h.start(inline)).result())).message).toContain(
+      'notify.channels.0: inline channel URLs are credentials and are refused: name a channel configured on the worker instead',
+    );
+    const unknown = p1Input(h.receiver.url, fn, { notify: { channels: [{ channel: 'payments-slack' }] } });
+    const cause = await failure((await h.start(unknown)).result());
+    expect(cause.type).toBe('InvalidInput');
+    expect(cause.message).toBe(
+      'incidentRollback: invalid input: notify: channel "payments-slack" is not configured on this worker (ROLLBACK_CHANNELS)',
+    );
+    expect(await aliasVersion(h.moto, fn)).toBe('3');
+  });
 });
