@@ -9,8 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../src/codec/index.js';
-import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
-import { startTemporalDevServer } from '../src/local/stack.js';
+import { portAnswers, stopServices, waitUntil, type Service } from '../tools/local/processes.js';
+import { startTemporalDevServer } from '../tools/local/stack.js';
 import { measureWorkerStarts } from './support/workerStart.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -4,8 +4,8 @@
 // first workflow task, so its result arrives as soon as the worker polls.
 import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
-import { stopServices } from '../../src/local/processes.js';
-import { startWorkerService } from '../../src/local/stack.js';
+import { stopServices } from '../../tools/local/processes.js';
+import { startWorkerService } from '../../tools/local/stack.js';
 
 export type WorkerStartMode = 'prebuilt' | 'bundle-at-start';
 

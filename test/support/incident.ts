@@ -35,7 +35,7 @@ export async function waitForPhase(handle: WorkflowHandle, phase: Phase): Promis
 
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import { startHttpReceiver, type HttpReceiver } from './httpReceiver.js';
 import { startMoto, type MotoServer } from './moto.js';
 import { configFor, createTestWorker, startTimeSkipping } from './temporal.js';

@@ -1,7 +1,7 @@
 // The local stack's servers, shared by `npm start` and the bench: the Temporal dev server, moto
 // through the slow-RDS launcher and the codec server, each started as a service with its log in `logDir`.
 import path from 'node:path';
-import { devServerSearchAttributeArgs } from '../temporal/searchAttributes.js';
+import { devServerSearchAttributeArgs } from '../../src/temporal/searchAttributes.js';
 import { startService, waitUntil, type Service } from './processes.js';
 
 export interface StackPaths {
