@@ -72,12 +72,12 @@ export function startSlowRdsMoto(
   };
 }
 
-/** The compiled worker (`dist/workers/main.js`) serving `taskQueue`, its AWS calls going to `awsEndpoint`. */
+/** The compiled worker (`dist/src/worker/main.js`) serving `taskQueue`, its AWS calls going to `awsEndpoint`. */
 export function startWorkerService(
   paths: StackPaths,
   options: { address: string; taskQueue: string; awsEndpoint: string; env?: NodeJS.ProcessEnv },
 ): Service {
-  return startService('worker', process.execPath, [path.join(paths.root, 'dist', 'workers', 'main.js')], {
+  return startService('worker', process.execPath, [path.join(paths.root, 'dist', 'src', 'worker', 'main.js')], {
     logDir: paths.logDir,
     env: {
       ...process.env,

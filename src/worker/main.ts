@@ -1,12 +1,12 @@
 // Worker entry point: `npm run worker`. Connects to TEMPORAL_ADDRESS and serves the task queue
 // until SIGINT or SIGTERM.
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { createActivities } from '../src/activities/index.js';
-import { ConfigError, loadConfig } from '../src/config/env.js';
-import { createLogger } from '../src/logger.js';
-import { connectWorker } from '../src/temporal/connection.js';
-import { createRollbackWorker } from '../src/worker/createWorker.js';
-import { PinoTemporalLogger } from '../src/worker/pinoTemporalLogger.js';
+import { createActivities } from '../activities/index.js';
+import { ConfigError, loadConfig } from '../config/env.js';
+import { createLogger } from '../logger.js';
+import { connectWorker } from '../temporal/connection.js';
+import { createRollbackWorker } from './createWorker.js';
+import { PinoTemporalLogger } from './pinoTemporalLogger.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
