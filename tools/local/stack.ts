@@ -72,12 +72,16 @@ export function startSlowRdsMoto(
   };
 }
 
-/** The compiled worker (`dist/src/worker/main.js`) serving `taskQueue`, its AWS calls going to `awsEndpoint`. */
+/**
+ * The compiled worker (`dist/src/worker/main.js`, or `entry`) serving `taskQueue`, its AWS calls
+ * going to `awsEndpoint`.
+ */
 export function startWorkerService(
   paths: StackPaths,
-  options: { address: string; taskQueue: string; awsEndpoint: string; env?: NodeJS.ProcessEnv },
+  options: { address: string; taskQueue: string; awsEndpoint: string; env?: NodeJS.ProcessEnv; entry?: string },
 ): Service {
-  return startService('worker', process.execPath, [path.join(paths.root, 'dist', 'src', 'worker', 'main.js')], {
+  const entry = options.entry ?? path.join(paths.root, 'dist', 'src', 'worker', 'main.js');
+  return startService('worker', process.execPath, [entry], {
     logDir: paths.logDir,
     env: {
       ...process.env,
