@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     },
   });
   // Start-up time (issue 13, goal 5): connecting waits on the network, the bundle check on the disk
-  // and loading the activities (the AWS SDKs) on the CPU, so they run side by side.
+  // and importing the activity modules on the CPU, so they run side by side.
   const [connection, prebuilt, { createActivities }] = await Promise.all([
     connectWorker(config),
     freshPrebuiltBundle(),
