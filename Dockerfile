@@ -25,4 +25,4 @@ RUN mkdir -p .data && chown node:node .data
 USER node
 # `npm run worker` without its build step; the trigger is `node dist/src/trigger/main.js` and the
 # codec server `node dist/src/codec/server.js` (docker-compose.yml).
-CMD ["node", "dist/workers/main.js"]
+CMD ["node", "dist/src/worker/main.js"]

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../src/codec/index.js';
-import { stopServices, type Service } from '../src/local/processes.js';
+import { stopServices, type Service } from '../tools/local/processes.js';
 import { alertToFirstPatch, endToEnd } from './incidents.js';
 import { alertStorm } from './storm.js';
 import {

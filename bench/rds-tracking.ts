@@ -8,11 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../src/codec/index.js';
-import { seedRdsInstance } from '../src/demo/seedRds.js';
-import { configureSlowRds } from '../src/local/slowRds.js';
-import { runHistoryLengths } from '../src/temporal/histories.js';
-import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
-import { startSlowRdsMoto, startTemporalDevServer, startWorkerService } from '../src/local/stack.js';
+import { seedRdsInstance } from '../tools/demo/seedRds.js';
+import { configureSlowRds } from '../tools/local/slowRds.js';
+import { runHistoryLengths } from '../tools/histories.js';
+import { portAnswers, stopServices, waitUntil, type Service } from '../tools/local/processes.js';
+import { startSlowRdsMoto, startTemporalDevServer, startWorkerService } from '../tools/local/stack.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const restores = Number(process.env.BENCH_RDS_N ?? process.env.BENCH_RESTORES ?? 200);

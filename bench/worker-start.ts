@@ -3,14 +3,16 @@
 // (ROLLBACK_PREBUILT_BUNDLE=0), and each worker's idle RSS (bench/support/workerStart.ts; also a
 // row of `npm run bench`). Everything runs on loopback and stops by itself.
 //   BENCH_RUNS (default 5 per mode)
+//   BENCH_BASELINE_DIST  the `dist/` of another commit's `npm run build`, copied under this repository
+//                        (e.g. .data/baseline-dist): its worker is timed too, interleaved (docs/bench.md)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../src/codec/index.js';
-import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
-import { startTemporalDevServer } from '../src/local/stack.js';
+import { portAnswers, stopServices, waitUntil, type Service } from '../tools/local/processes.js';
+import { startTemporalDevServer } from '../tools/local/stack.js';
 import { measureWorkerStarts } from './support/workerStart.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,10 +39,15 @@ async function main(): Promise<void> {
     await waitUntil('Temporal', temporal, () => portAnswers(temporalPort));
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter: dataConverterFromEnv() });
-    const results = await measureWorkerStarts(client, { root, logDir, address }, runs);
+    const baselineDist = process.env.BENCH_BASELINE_DIST;
+    const results = await measureWorkerStarts(client, { root, logDir, address, baselineDist }, runs);
     await connection.close();
-    console.log(`worker start -> first workflow task done, ${runs} runs each, ${os.cpus().length} cores`);
-    for (const [mode, samples] of Object.entries(results)) {
+    const load = os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+    console.log(`worker start -> first workflow task done, ${runs} runs each, ${os.cpus().length} cores, load ${load}`);
+    for (const [mode, samples] of Object.entries(results).filter(([, samples]) => samples.length > 0)) {
       console.log(
         `  ${mode.padEnd(16)} start ms: ${summary(samples.map((x) => x.startMs))}   idle RSS MiB: ${summary(samples.map((x) => x.idleRssMiB))}`,
       );

@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KEY_FILE_VARIABLE, KEYS_VARIABLE, loadCodecKeys, type CodecKey } from '../src/codec/index.js';
-import { seedLambdaFunction } from '../src/demo/seedLambda.js';
-import { seedRdsInstance } from '../src/demo/seedRds.js';
+import { seedLambdaFunction } from '../tools/demo/seedLambda.js';
+import { seedRdsInstance } from '../tools/demo/seedRds.js';
 import {
   DEMO_LAMBDA,
   DEMO_RDS,
@@ -22,7 +22,7 @@ import {
   procedureStartArgs,
   shellCommand,
   type DemoCommandOptions,
-} from '../src/local/demo.js';
+} from '../tools/local/demo.js';
 import {
   DEMO_DEPLOYMENT,
   DEMO_K8S_INCIDENT,
@@ -31,16 +31,16 @@ import {
   startKubernetesDemo,
   stopKubernetesDemo,
   type KubernetesDemo,
-} from '../src/local/kubernetesDemo.js';
-import { configureSlowRds } from '../src/local/slowRds.js';
-import { portAnswers, stopServices, waitUntil, type Service } from '../src/local/processes.js';
+} from '../tools/local/kubernetesDemo.js';
+import { configureSlowRds } from '../tools/local/slowRds.js';
+import { portAnswers, stopServices, waitUntil, type Service } from '../tools/local/processes.js';
 import {
   startCodecServerService,
   startSlowRdsMoto,
   startTemporalDevServer,
   startWorkerService,
-} from '../src/local/stack.js';
-import { demoAlertCurl, DEMO_TRIGGER_TOKEN, startTriggerService } from '../src/trigger/demo.js';
+} from '../tools/local/stack.js';
+import { demoAlertCurl, DEMO_TRIGGER_TOKEN, startTriggerService } from '../tools/local/triggerDemo.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Compiled to dist/scripts/start.js: the repository is two folders up.

@@ -5,8 +5,8 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { portAnswers, startService, stopServices, waitUntil, type Service } from '../../src/local/processes.js';
-import { startTemporalDevServer, startWorkerService } from '../../src/local/stack.js';
+import { portAnswers, startService, stopServices, waitUntil, type Service } from '../../tools/local/processes.js';
+import { startTemporalDevServer, startWorkerService } from '../../tools/local/stack.js';
 
 export const BENCH_TOKEN = 'bench-token';
 export const BENCH_ENVIRONMENT = 'bench';

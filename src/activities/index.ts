@@ -1,46 +1,95 @@
 // All activities, built once per worker from configuration (one client per external system).
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+// The modules that import an AWS SDK load on their first call (lazyActivities.ts): a worker that
+// never touches AWS never loads it, and one that does starts polling sooner.
 import type { AppConfig } from '../config/env.js';
 import { awsClientConfig } from './aws.js';
 import { withIamActionNames } from './awsPermissions.js';
-import { createCheckActivities } from './checks/index.js';
-import { createCloudWatchActivities } from './cloudwatch.js';
+import type { createCheckActivities } from './checks/index.js';
+import type { createCloudWatchActivities } from './cloudwatch.js';
 import { createDatabaseActivities } from './database.js';
 import { createHelmActivities } from './helm.js';
 import { createHttpActivities } from './http.js';
 import { createKubernetesActivities, lazyKubeClient } from './kubernetes/index.js';
-import { createLambdaActivities } from './lambda.js';
+import type { createLambdaActivities } from './lambda.js';
+import { lazyActivities, once } from './lazyActivities.js';
 import { createMigrationActivities } from './migrations/index.js';
 import { createNotifyActivities } from './notify.js';
-import { createRdsActivities } from './rds.js';
-import { createRoute53Activities } from './route53.js';
-import { createSecretActivities } from './secrets.js';
+import type { createRdsActivities } from './rds.js';
+import type { createRoute53Activities } from './route53.js';
+import type { createSecretActivities } from './secrets.js';
 import { createTemporalActivities } from './temporal.js';
 import { createTerraformActivities } from './terraform.js';
 
 export function createActivities(config: AppConfig) {
   const aws = awsClientConfig(config);
   const kube = lazyKubeClient(config.kubernetes.kubeconfigPath);
-  const cloudwatch = withIamActionNames(new CloudWatchClient(aws));
-  const route53 = withIamActionNames(new Route53Client(aws));
+  // One client per service, shared by the activities and the checks that call it.
+  const cloudwatch = once(async () =>
+    withIamActionNames(new (await import('@aws-sdk/client-cloudwatch')).CloudWatchClient(aws)),
+  );
+  const route53 = once(async () =>
+    withIamActionNames(new (await import('@aws-sdk/client-route-53')).Route53Client(aws)),
+  );
   return {
-    ...createLambdaActivities(withIamActionNames(new LambdaClient(aws))),
-    ...createRdsActivities(withIamActionNames(new RDSClient(aws))),
-    ...createRoute53Activities(route53),
-    ...createCloudWatchActivities(cloudwatch),
+    ...lazyActivities<ReturnType<typeof createLambdaActivities>>(
+      {
+        getLambdaAlias: true,
+        listLambdaVersions: true,
+        getLambdaRollbackMark: true,
+        markLambdaRollback: true,
+        updateLambdaAlias: true,
+      },
+      async () =>
+        (await import('./lambda.js')).createLambdaActivities(
+          withIamActionNames(new (await import('@aws-sdk/client-lambda')).LambdaClient(aws)),
+        ),
+    ),
+    ...lazyActivities<ReturnType<typeof createRdsActivities>>(
+      {
+        describeInstance: true,
+        listSnapshots: true,
+        getSnapshot: true,
+        getRestorableWindow: true,
+        restoreFromSnapshot: true,
+        restoreToPointInTime: true,
+        waitForInstanceAvailable: true,
+      },
+      async () =>
+        (await import('./rds.js')).createRdsActivities(
+          withIamActionNames(new (await import('@aws-sdk/client-rds')).RDSClient(aws)),
+        ),
+    ),
+    ...lazyActivities<ReturnType<typeof createRoute53Activities>>(
+      { getRecordSet: true, replaceRecordSet: true, waitForChangeInSync: true },
+      async () => (await import('./route53.js')).createRoute53Activities(await route53()),
+    ),
+    ...lazyActivities<ReturnType<typeof createCloudWatchActivities>>(
+      { listAlarmsInAlarm: true, cloudwatchAlarmsCheck: true },
+      async () => (await import('./cloudwatch.js')).createCloudWatchActivities(await cloudwatch()),
+    ),
     ...createDatabaseActivities(),
     ...createKubernetesActivities(kube),
     ...createHelmActivities({ binary: config.helm.binary, kubeconfigPath: config.kubernetes.kubeconfigPath }, kube),
     ...createMigrationActivities(kube),
-    ...createSecretActivities(withIamActionNames(new SecretsManagerClient(aws)), kube),
+    ...lazyActivities<ReturnType<typeof createSecretActivities>>(
+      { describeSecretStage: true, restoreSecretFromSecretsManager: true },
+      async () =>
+        (await import('./secrets.js')).createSecretActivities(
+          withIamActionNames(new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(aws)),
+          kube,
+        ),
+    ),
     ...createNotifyActivities({ channels: config.channels }),
     ...createHttpActivities(),
     ...createTemporalActivities(),
-    ...createCheckActivities({ cloudwatch, route53, kube, terraform: config.terraform }),
+    ...lazyActivities<ReturnType<typeof createCheckActivities>>({ runVerificationCheck: true }, async () =>
+      (await import('./checks/index.js')).createCheckActivities({
+        cloudwatch: await cloudwatch(),
+        route53: await route53(),
+        kube,
+        terraform: config.terraform,
+      }),
+    ),
     ...createTerraformActivities(config.terraform),
   };
 }

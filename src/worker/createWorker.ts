@@ -18,7 +18,10 @@ export interface RollbackWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: Partial<Activities> & Record<string, (...args: never[]) => unknown>;
-  /** Defaults to the prebuilt bundle when it is fresh, else the workflows are bundled at start. */
+  /**
+   * Defaults to the prebuilt bundle when it is fresh (freshPrebuiltBundle), else the workflows are
+   * bundled at start.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
   /** Payload encryption (src/codec/); the same keys as the clients', or none. */
@@ -26,7 +29,7 @@ export interface RollbackWorkerOptions {
 }
 
 export async function createRollbackWorker(options: RollbackWorkerOptions): Promise<Worker> {
-  const prebuilt = freshPrebuiltBundle();
+  const prebuilt = options.workflowBundle ? undefined : await freshPrebuiltBundle();
   const workflowBundle = options.workflowBundle ?? (prebuilt ? { codePath: prebuilt } : undefined);
   return Worker.create({
     connection: options.connection,

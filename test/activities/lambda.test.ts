@@ -1,7 +1,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ApplicationFailure } from '@temporalio/common';
 import { createLambdaActivities } from '../../src/activities/lambda.js';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import { formatRollbackMark, parseRollbackMark } from '../../src/domain/lambdaVersions.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { runActivity } from '../support/activityContext.js';

@@ -2,7 +2,7 @@
 import { CreateDBSnapshotCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ApplicationFailure } from '@temporalio/common';
 import { createRdsActivities, type WaitForInstanceInput } from '../../src/activities/rds.js';
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
 import { SOURCE_TAG } from '../../src/domain/rdsRestore.js';
 import { startSlowRds, type SlowRds } from '../support/slowRds.js';
 import { activityContext, runActivity } from '../support/activityContext.js';

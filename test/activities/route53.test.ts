@@ -2,7 +2,7 @@
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ApplicationFailure } from '@temporalio/common';
 import { createRoute53Activities } from '../../src/activities/route53.js';
-import { seedHostedZone } from '../../src/demo/seedRoute53.js';
+import { seedHostedZone } from '../../tools/demo/seedRoute53.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { runActivity } from '../support/activityContext.js';
 

@@ -7,9 +7,9 @@
 import type { DataConverter } from '@temporalio/common';
 import type { Browser, Page } from 'playwright-core';
 import { rollbackDataConverter } from '../../src/codec/index.js';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import { incidentStaticSummary } from '../../src/domain/incident/summaries.js';
-import { DEMO_INCIDENT_ID, demoIncidentInput } from '../../src/local/demo.js';
+import { DEMO_INCIDENT_ID, demoIncidentInput } from '../../tools/local/demo.js';
 import { statusQuery } from '../../src/workflows/incident/messages.js';
 import { launchChromium, newPage, screenshot } from '../support/browser.js';
 import { keysVariable, randomKey, startCodecServerProcess } from '../support/codec.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import { aliasVersion } from '../support/aws.js';
 import { waitForPhase } from '../support/incident.js';
 import { startMoto, type MotoServer } from '../support/moto.js';

@@ -161,7 +161,7 @@ describe('Dockerfile', () => {
   test('starts the worker as `npm run worker` does, minus the build, from the prebuilt bundle', () => {
     const cmd = runtime.lines.find((l) => l.startsWith('CMD '));
     const command = JSON.parse(cmd!.slice(4)) as string[];
-    expect(command).toEqual(['node', 'dist/workers/main.js']);
+    expect(command).toEqual(['node', 'dist/src/worker/main.js']);
     expect(entryProblems('Dockerfile', command, composeFacts())).toEqual([]);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     expect(pkg.scripts.worker).toBe(`npm run build && ${command.join(' ')}`);

@@ -21,9 +21,9 @@ import {
 import { GetAliasCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateDBSnapshotCommand, DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
-import { seedHostedZone } from '../../src/demo/seedRoute53.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
+import { seedHostedZone } from '../../tools/demo/seedRoute53.js';
 import {
   asMotoNamesActions,
   committedPolicy,

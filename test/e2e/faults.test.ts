@@ -10,9 +10,9 @@ import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
-import { seedHostedZone } from '../../src/demo/seedRoute53.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
+import { seedHostedZone } from '../../tools/demo/seedRoute53.js';
 import { aliasVersion } from '../support/aws.js';
 import { deploymentManifest, deploymentWithHistory, historyRows, imageOf } from '../support/deployments.js';
 import {

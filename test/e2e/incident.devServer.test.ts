@@ -2,13 +2,13 @@
 // attributes the Web UI lists incidents by, and a worker restarted while an incident waits
 // for confirmation.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import { startOrSignalIncident } from '../../src/incidents/startOrSignalIncident.js';
 import { checklistItemSignal, confirmUpdate } from '../../src/workflows/incident/messages.js';
 import { aliasVersion } from '../support/aws.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/httpReceiver.js';
 import { channelConfig, entries, p1Input, status, waitForPhase } from '../support/incident.js';
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
 import { startSlowRds, type SlowRds } from '../support/slowRds.js';
 import { waitFor } from '../support/ports.js';
 import { workerPool, type WorkerPool } from '../support/processes.js';

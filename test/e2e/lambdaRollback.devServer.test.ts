@@ -1,7 +1,7 @@
 // The Lambda rollback on the Temporal dev server, executed by the compiled worker process.
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import { aliasVersion } from '../support/aws.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { startWorkerProcess, type RunningProcess } from '../support/processes.js';

@@ -11,7 +11,7 @@ import { historyRows } from '../support/deployments.js';
 import { entries, status, waitForPhase } from '../support/incident.js';
 import { toolPath } from '../support/tools.js';
 import { dataConverterFromEnv } from '../../src/codec/index.js';
-import { portAnswers } from '../../src/local/processes.js';
+import { portAnswers } from '../../tools/local/processes.js';
 
 let stack: RunningProcess;
 let client: Client;

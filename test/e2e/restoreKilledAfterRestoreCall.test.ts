@@ -1,8 +1,8 @@
 // A worker process killed with SIGKILL right after it asked RDS for the restore, before it could
 // report back: the retried restore adopts the instance instead of creating a second one.
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
 import type { RestoreResult } from '../../src/domain/restoreProgress.js';
-import { scheduledActivities } from '../../src/temporal/histories.js';
+import { scheduledActivities } from '../../tools/histories.js';
 import { restoredInstances, startKillHarness, type KillHarness } from '../support/restoreKill.js';
 
 let h: KillHarness;

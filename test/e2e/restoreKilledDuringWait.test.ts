@@ -1,8 +1,8 @@
 // A worker process killed with SIGKILL in the middle of the wait, then a new one started: the
 // restore completes from where it was, and moto holds exactly one restored instance.
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
 import type { RestoreResult, RestoreStatus } from '../../src/domain/restoreProgress.js';
-import { pendingHeartbeat } from '../../src/temporal/histories.js';
+import { pendingHeartbeat } from '../../tools/histories.js';
 import { waitFor } from '../support/ports.js';
 import { restoredInstances, startKillHarness, type KillHarness } from '../support/restoreKill.js';
 

@@ -1,8 +1,8 @@
 // The dev server stopped and started again on its SQLite file and port while workflows wait: in
 // the middle of an RDS restore's wait, and while P1 incidents wait for confirmation. The one
 // compiled worker process is never restarted: it must ride out the outage and reconnect.
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
 import type { RestoreResult, RestoreStatus } from '../../src/domain/restoreProgress.js';
 import { checklistItemSignal, confirmUpdate } from '../../src/workflows/incident/messages.js';
 import { aliasVersion } from '../support/aws.js';

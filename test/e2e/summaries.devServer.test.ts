@@ -3,8 +3,8 @@
 // incident keeps its current details up to date (the `__temporal_workflow_metadata` query the UI
 // calls); its timers, activities and children carry summaries in the event history.
 import type { WorkflowHandle } from '@temporalio/client';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
-import { demoIncidentInput } from '../../src/local/demo.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
+import { demoIncidentInput } from '../../tools/local/demo.js';
 import { confirmUpdate } from '../../src/workflows/incident/messages.js';
 import { startCliServer, type CliServer } from '../support/ctl.js';
 import { waitForPhase } from '../support/incident.js';

@@ -1,6 +1,6 @@
 // The RDS restores' DATABASE_HOST switch on the local cluster: `kubectl set env` semantics, one
 // rollout, and none when the Deployment already points at the restored instance.
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
 import type { RestoreResult } from '../../src/domain/restoreProgress.js';
 import { deploymentManifest, getDeployment, historyRows } from '../support/deployments.js';
 import { createTestNamespace, deleteTestNamespace, kubectl } from '../support/kubernetes.js';

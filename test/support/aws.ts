@@ -1,5 +1,5 @@
 import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { AwsEndpoint } from '../../src/demo/seedLambda.js';
+import type { AwsEndpoint } from '../../tools/demo/seedLambda.js';
 
 /** Reads an alias straight from moto, to check end states without the code under test. */
 export async function aliasVersion(moto: AwsEndpoint, functionName: string, alias = 'production'): Promise<string> {

@@ -77,7 +77,7 @@ function sourceFiles(dir: string): string[] {
  */
 export function variablesReadByCode(): Set<string> {
   const names = new Set<string>();
-  for (const file of [...sourceFiles(path.join(repoRoot, 'src')), ...sourceFiles(path.join(repoRoot, 'workers'))]) {
+  for (const file of sourceFiles(path.join(repoRoot, 'src'))) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/\benv(?:\.|\[\s*['"])([A-Z][A-Z0-9_]*)/g)) names.add(m[1]!);
     // Read through a named constant: env[KEYS_VARIABLE] with KEYS_VARIABLE = 'ROLLBACK_CODEC_KEYS'.

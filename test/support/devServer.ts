@@ -1,6 +1,6 @@
 // A Temporal dev server a test can stop (SIGKILL or SIGTERM) and start again on the same SQLite
 // file and port, with a client that outlives the restarts. The server is started exactly as
-// `npm start` starts it (src/local/stack.ts): 127.0.0.1, the rollback search attributes, headless
+// `npm start` starts it (tools/local/stack.ts): 127.0.0.1, the rollback search attributes, headless
 // unless `uiPort` is given.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -8,8 +8,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { dataConverterFromEnv } from '../../src/codec/index.js';
-import { stopServices, type Service } from '../../src/local/processes.js';
-import { startTemporalDevServer } from '../../src/local/stack.js';
+import { stopServices, type Service } from '../../tools/local/processes.js';
+import { startTemporalDevServer } from '../../tools/local/stack.js';
 import { freePort, waitFor } from './ports.js';
 import { repoRoot } from './tools.js';
 

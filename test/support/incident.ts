@@ -4,7 +4,7 @@ export { elapsed, entries, healthMonitoring, p1Input, status, timeline, waitForP
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import { startHttpReceiver, type HttpReceiver } from './httpReceiver.js';
 import { startMoto, type MotoServer } from './moto.js';
 import { configFor, createTestWorker, startTimeSkipping } from './temporal.js';

@@ -73,7 +73,7 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
 
 /** Starts the compiled worker (`npm run worker`'s entry point) against a Temporal server. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv): RunningProcess {
-  return startProcess(process.execPath, [distPath('workers', 'main.js')], { LOG_LEVEL: 'warn', ...env });
+  return startProcess(process.execPath, [distPath('src', 'worker', 'main.js')], { LOG_LEVEL: 'warn', ...env });
 }
 
 /** Worker processes that all serve one task queue, so a test can kill one and start the next. */

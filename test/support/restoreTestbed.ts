@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-rds';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
 import { randomBytes } from 'node:crypto';
 import { ensureCluster, kubeconfigPath, kubectl, kubectlResult } from './kubernetes.js';
 import { waitFor } from './ports.js';

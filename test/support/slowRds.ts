@@ -1,7 +1,7 @@
 // moto through the slow-RDS launcher (scripts/moto_launcher.py): restored instances take time.
 import path from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { advanceSlowRds, configureSlowRds, type SlowRdsConfig } from '../../src/local/slowRds.js';
+import { advanceSlowRds, configureSlowRds, type SlowRdsConfig } from '../../tools/local/slowRds.js';
 import { startMoto, type MotoServer } from './moto.js';
 import { repoRoot, toolPath } from './tools.js';
 

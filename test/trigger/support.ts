@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseCatalog, type Catalog } from '../../src/config/catalog.js';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import { loadTriggerConfig, type TriggerConfig } from '../../src/trigger/config.js';
 import { stringToSign, type SnsMessage } from '../../src/trigger/sources/sns.js';
 

@@ -38,10 +38,9 @@ function importedCommands(files: string[]): [string, string, string][] {
   return found;
 }
 
-// src/demo/ seeds moto for `npm start` with admin calls (IAM CreateRole, CreateFunction, ...): not the worker's.
-const workerSources = sourceFiles(path.join(repoRoot, 'src')).filter(
-  (f) => !f.startsWith(path.join(repoRoot, 'src', 'demo') + path.sep),
-);
+// Everything under src/ is runtime code; tools/demo/ seeds moto for `npm start` with admin calls
+// (IAM CreateRole, CreateFunction, ...) and lives outside it.
+const workerSources = sourceFiles(path.join(repoRoot, 'src'));
 const policy = JSON.parse(readFileSync(path.join(repoRoot, 'deploy', 'aws', 'iam-policy.json'), 'utf8')) as {
   Version: string;
   Statement: { Sid?: string; Effect: string; Action: string[]; Resource: string | string[] }[];

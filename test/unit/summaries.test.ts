@@ -14,8 +14,8 @@ import {
   type DetailsSnapshot,
 } from '../../src/domain/incident/summaries.js';
 import { incidentRollbackInput } from '../../src/domain/schemas/incidentRollback.js';
-import { DEMO_K8S_INCIDENT } from '../../src/local/kubernetesDemo.js';
-import { demoIncidentInput } from '../../src/local/demo.js';
+import { DEMO_K8S_INCIDENT } from '../../tools/local/kubernetesDemo.js';
+import { demoIncidentInput } from '../../tools/local/demo.js';
 
 describe('incidentStaticSummary', () => {
   test.each([

@@ -20,23 +20,23 @@ function write(relative: string, mtimeSeconds: number): string {
   return file;
 }
 
-test('a bundle at least as new as the compiled code is used', () => {
+test('a bundle at least as new as the compiled code is used', async () => {
   write('src/workflows/index.js', 1_000);
   const bundle = write('workflow-bundle.js', 1_000);
-  expect(freshPrebuiltBundle(bundle, path.join(dir, 'src'))).toBe(bundle);
+  expect(await freshPrebuiltBundle(bundle, path.join(dir, 'src'))).toBe(bundle);
 });
 
-test('a bundle older than any compiled file is ignored, so stale workflow code never runs', () => {
+test('a bundle older than any compiled file is ignored, so stale workflow code never runs', async () => {
   const bundle = write('workflow-bundle.js', 1_000);
   write('src/workflows/index.js', 900);
   write('src/workflows/incidentRollback.js', 1_001);
-  expect(freshPrebuiltBundle(bundle, path.join(dir, 'src'))).toBeUndefined();
+  expect(await freshPrebuiltBundle(bundle, path.join(dir, 'src'))).toBeUndefined();
 });
 
-test('no bundle, or ROLLBACK_PREBUILT_BUNDLE=0, means bundling at start', () => {
+test('no bundle, or ROLLBACK_PREBUILT_BUNDLE=0, means bundling at start', async () => {
   write('src/workflows/index.js', 900);
-  expect(freshPrebuiltBundle(path.join(dir, 'missing.js'), path.join(dir, 'src'))).toBeUndefined();
+  expect(await freshPrebuiltBundle(path.join(dir, 'missing.js'), path.join(dir, 'src'))).toBeUndefined();
   const bundle = write('workflow-bundle.js', 1_000);
   process.env.ROLLBACK_PREBUILT_BUNDLE = '0';
-  expect(freshPrebuiltBundle(bundle, path.join(dir, 'src'))).toBeUndefined();
+  expect(await freshPrebuiltBundle(bundle, path.join(dir, 'src'))).toBeUndefined();
 });

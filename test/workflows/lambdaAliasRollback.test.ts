@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import { aliasVersion } from '../support/aws.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { configFor, createTestWorker, startTimeSkipping } from '../support/temporal.js';

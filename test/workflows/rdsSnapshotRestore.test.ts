@@ -3,7 +3,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RestoreResult, RestoreStatus } from '../../src/domain/restoreProgress.js';
-import { runHistoryLengths } from '../../src/temporal/histories.js';
+import { runHistoryLengths } from '../../tools/histories.js';
 import { startRestoreTestbed, type RestoreTestbed } from '../support/restoreTestbed.js';
 import { orStallReport } from '../support/stall.js';
 

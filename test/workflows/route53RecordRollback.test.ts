@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { Route53Client, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
-import { seedHostedZone } from '../../src/demo/seedRoute53.js';
+import { seedHostedZone } from '../../tools/demo/seedRoute53.js';
 import type { Route53RecordRollbackResult } from '../../src/workflows/route53RecordRollback.js';
 import { startMoto, type MotoServer } from '../support/moto.js';
 import { configFor, createTestWorker, startTimeSkipping } from '../support/temporal.js';

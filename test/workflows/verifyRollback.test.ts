@@ -5,7 +5,7 @@ import { PutMetricDataCommand, CloudWatchClient } from '@aws-sdk/client-cloudwat
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
 import type { VerifyRollbackResult } from '../../src/workflows/verifyRollback.js';
 import { aliasVersion } from '../support/aws.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/httpReceiver.js';

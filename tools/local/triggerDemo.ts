@@ -2,7 +2,7 @@
 // and a demo token, and the ready-to-paste `curl` that posts an Alertmanager alert for the demo
 // service (a P1 incident for checkout-api; a second post is counted on the same incident).
 import path from 'node:path';
-import { startService, type Service } from '../local/processes.js';
+import { startService, type Service } from './processes.js';
 
 export const DEMO_TRIGGER_TOKEN = 'demo-token';
 export const DEMO_ALERT_SERVICE = 'checkout-api';

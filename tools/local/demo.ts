@@ -1,6 +1,6 @@
 // What the local demo seeds and the commands it prints, shared by `npm start` and its test.
-import { incidentStaticSummary, procedureStaticSummary } from '../domain/incident/summaries.js';
-import type { ProcedureType } from '../domain/procedures/registry.js';
+import { incidentStaticSummary, procedureStaticSummary } from '../../src/domain/incident/summaries.js';
+import type { ProcedureType } from '../../src/domain/procedures/registry.js';
 
 export const DEMO_LAMBDA = { functionName: 'checkout-api', alias: 'production', versionCount: 3 };
 export const DEMO_WORKFLOW_ID = 'demo-lambda-rollback';

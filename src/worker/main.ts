@@ -1,12 +1,12 @@
 // Worker entry point: `npm run worker`. Connects to TEMPORAL_ADDRESS and serves the task queue
 // until SIGINT or SIGTERM.
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { createActivities } from '../src/activities/index.js';
-import { ConfigError, loadConfig } from '../src/config/env.js';
-import { createLogger } from '../src/logger.js';
-import { connectWorker } from '../src/temporal/connection.js';
-import { createRollbackWorker } from '../src/worker/createWorker.js';
-import { PinoTemporalLogger } from '../src/worker/pinoTemporalLogger.js';
+import { ConfigError, loadConfig } from '../config/env.js';
+import { createLogger } from '../logger.js';
+import { connectWorker } from '../temporal/connection.js';
+import { createRollbackWorker } from './createWorker.js';
+import { PinoTemporalLogger } from './pinoTemporalLogger.js';
+import { freshPrebuiltBundle } from './workflowBundle.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,13 +19,20 @@ async function main(): Promise<void> {
       ...(config.workerMetricsAddress ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } : {}),
     },
   });
-  const connection = await connectWorker(config);
+  // Start-up time (issue 13, goal 5): connecting waits on the network, the bundle check on the disk
+  // and importing the activity modules on the CPU, so they run side by side.
+  const [connection, prebuilt, { createActivities }] = await Promise.all([
+    connectWorker(config),
+    freshPrebuiltBundle(),
+    import('../activities/index.js'),
+  ]);
   const worker = await createRollbackWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(config),
     dataConverter: config.dataConverter,
+    ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : {}),
   });
   logger.info(
     {

@@ -1,7 +1,7 @@
 // The local stack's servers, shared by `npm start` and the bench: the Temporal dev server, moto
 // through the slow-RDS launcher and the codec server, each started as a service with its log in `logDir`.
 import path from 'node:path';
-import { devServerSearchAttributeArgs } from '../temporal/searchAttributes.js';
+import { devServerSearchAttributeArgs } from '../../src/temporal/searchAttributes.js';
 import { startService, waitUntil, type Service } from './processes.js';
 
 export interface StackPaths {
@@ -72,12 +72,16 @@ export function startSlowRdsMoto(
   };
 }
 
-/** The compiled worker (`dist/workers/main.js`) serving `taskQueue`, its AWS calls going to `awsEndpoint`. */
+/**
+ * The compiled worker (`dist/src/worker/main.js`, or `entry`) serving `taskQueue`, its AWS calls
+ * going to `awsEndpoint`.
+ */
 export function startWorkerService(
   paths: StackPaths,
-  options: { address: string; taskQueue: string; awsEndpoint: string; env?: NodeJS.ProcessEnv },
+  options: { address: string; taskQueue: string; awsEndpoint: string; env?: NodeJS.ProcessEnv; entry?: string },
 ): Service {
-  return startService('worker', process.execPath, [path.join(paths.root, 'dist', 'workers', 'main.js')], {
+  const entry = options.entry ?? path.join(paths.root, 'dist', 'src', 'worker', 'main.js');
+  return startService('worker', process.execPath, [entry], {
     logDir: paths.logDir,
     env: {
       ...process.env,
