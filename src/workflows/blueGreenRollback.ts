@@ -2,7 +2,7 @@
 // selector to blue, and check that the Service's endpoints are blue pods. The plan pins the
 // Service selector; an apply given the pin refuses a selector that moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { KubernetesActivities } from '../activities/types.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { blueGreenPin, blueGreenRollbackInput, type BlueGreenPin } from '../domain/schemas/kubernetes.js';
@@ -14,7 +14,7 @@ import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
 export interface BlueGreenRollbackResult extends ProcedureResult {
   namespace: string;
@@ -101,7 +101,7 @@ async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackRes
 
   // 3. Verify: the Service's ready endpoints are exactly the blue pods.
   progress.step('verify endpoints');
-  const endpoints = await proxyActivities<Activities>(longWait(120)).waitForServiceEndpoints({
+  const endpoints = await proxyActivities<KubernetesActivities>(longWait(120)).waitForServiceEndpoints({
     namespace,
     service: input.service,
     labels: input.blueSelector,

@@ -2,7 +2,7 @@
 // Deployment, and verify that all traffic goes to the stable Service. The plan pins where the
 // Ingress routes; an apply given the pin refuses an Ingress whose routing moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { KubernetesActivities } from '../activities/types.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { canaryPin, canaryRollbackInput, type CanaryPin } from '../domain/schemas/kubernetes.js';
 import { stableJson } from '../domain/textDiff.js';
@@ -12,7 +12,7 @@ import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
 export interface CanaryRollbackResult extends ProcedureResult {
   namespace: string;

@@ -2,7 +2,7 @@
 // The plan pins the ConfigMap's resourceVersion; an apply given the pin refuses a ConfigMap edited
 // since (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { KubernetesActivities } from '../activities/types.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { configMapPin, configMapRollbackInput, type ConfigMapPin } from '../domain/schemas/kubernetes.js';
@@ -15,7 +15,7 @@ import { changedThisRun } from './support/lostAnswer.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
 export interface ConfigMapRollbackResult extends ProcedureResult {
   namespace: string;

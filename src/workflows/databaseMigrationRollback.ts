@@ -5,7 +5,7 @@
 // conflict, whose repair (deleting its row) waits for `confirm`. The apply records the version,
 // unapplies exactly the plan, and reads the version back.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { MigrationActivities } from '../activities/types.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import {
   databaseMigrationRollbackInput,
@@ -25,7 +25,7 @@ import { verifyAfter } from './support/verifyAfter.js';
 export const REPAIR_STEP = 'repair migration table';
 
 // Plans run `manage.py` several times (showmigrations, migrate --plan, sqlmigrate per migration).
-const reads = proxyActivities<Activities>({ ...cloudApiCall, startToCloseTimeout: '5 minutes' });
+const reads = proxyActivities<MigrationActivities>({ ...cloudApiCall, startToCloseTimeout: '5 minutes' });
 
 export interface DatabaseMigrationRollbackResult extends ProcedureResult {
   framework: DatabaseMigrationRollbackInput['framework'];
@@ -49,7 +49,7 @@ async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationR
   const { pin, verify, ...input } = parseInput(databaseMigrationRollbackInput, rawInput, 'databaseMigrationRollback');
   const progress = trackProgress();
   const gate = confirmationGate();
-  const writes = proxyActivities<Activities>(longWait(input.timeoutSeconds));
+  const writes = proxyActivities<MigrationActivities>(longWait(input.timeoutSeconds));
 
   // 1. Check the current schema version and what the rollback would unapply.
   progress.step('plan', `${input.framework} on database "${input.database}"`);

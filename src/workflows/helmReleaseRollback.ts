@@ -7,7 +7,7 @@
 // a marked revision without `allowMarkedTarget`. A release locked by a pending operation is only
 // rolled back (helm's documented way out) after a person sends `confirm`.
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { HelmActivities } from '../activities/types.js';
 import {
   chooseTarget,
   HelmPlanError,
@@ -35,7 +35,7 @@ import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const helm = proxyActivities<Activities>(cloudApiCall);
+const helm = proxyActivities<HelmActivities>(cloudApiCall);
 
 /** The confirmation step a locked release waits for (`{"by":"alice","step":"roll back a locked release"}`). */
 export const LOCKED_RELEASE_STEP = 'roll back a locked release';
@@ -111,7 +111,7 @@ async function rollBackRelease(rawInput: unknown): Promise<HelmReleaseRollbackRe
 
   // 2. helm rollback <release> <revision> --wait --timeout, once, then mark the revision left.
   progress.step('rollback', command);
-  const rollback = await proxyActivities<Activities>(longWait(input.timeoutSeconds)).helmRollback({
+  const rollback = await proxyActivities<HelmActivities>(longWait(input.timeoutSeconds)).helmRollback({
     ...ref,
     fromRevision: current.revision,
     toRevision: target.revision,

@@ -4,7 +4,7 @@
 // apply given the pin refuses a Deployment that moved; the undo marks the template it leaves, and
 // no later rollback goes onto a marked template without `allowMarkedTarget`.
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { KubernetesActivities } from '../activities/types.js';
 import { describeRevision, markedTargetMessage } from '../domain/kubernetes/rollbackMark.js';
 import { rolloutUndoSummary } from '../domain/incident/summaries.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
@@ -20,8 +20,8 @@ import { parseInput } from './support/input.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
-type UndoPlan = Awaited<ReturnType<Activities['planRolloutUndo']>>;
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
+type UndoPlan = Awaited<ReturnType<KubernetesActivities['planRolloutUndo']>>;
 
 export interface KubernetesDeploymentRollbackResult extends ProcedureResult {
   namespace: string;

@@ -3,7 +3,7 @@
 // pins the Secret's resourceVersion and the source version; an apply given the pin refuses either
 // having moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { KubernetesActivities, SecretActivities } from '../activities/types.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { secretPin, secretRollbackInput, type SecretPin } from '../domain/schemas/kubernetes.js';
@@ -15,7 +15,8 @@ import { changedThisRun } from './support/lostAnswer.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const act = proxyActivities<Activities>(cloudApiCall);
+const secrets = proxyActivities<SecretActivities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
 export interface SecretRollbackResult extends ProcedureResult {
   namespace: string;
@@ -42,9 +43,9 @@ async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
 
   progress.step('plan');
   const [stage, current, users] = await Promise.all([
-    act.describeSecretStage({ secretId, versionStage }),
-    act.readSecretVersion({ namespace, name: secret }),
-    input.deployments ? Promise.resolve(input.deployments) : act.deploymentsUsing({ namespace, secret }),
+    secrets.describeSecretStage({ secretId, versionStage }),
+    k8s.readSecretVersion({ namespace, name: secret }),
+    input.deployments ? Promise.resolve(input.deployments) : k8s.deploymentsUsing({ namespace, secret }),
   ]);
   if (!stage.versionId) {
     throw procedureFailure('NotFound', `secrets: secret "${secretId}" has no version in stage ${versionStage}`);
@@ -83,8 +84,8 @@ async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
   // 1. Restore the secret from Secrets Manager (read and written inside one activity), and check
   //    that the Secret now holds the restored keys.
   progress.step('restore secret', `${secretId} ${versionStage}`);
-  const restored = await act.restoreSecretFromSecretsManager({ namespace, secret, secretId, versionStage });
-  const after = await act.readSecretVersion({ namespace, name: secret });
+  const restored = await secrets.restoreSecretFromSecretsManager({ namespace, secret, secretId, versionStage });
+  const after = await k8s.readSecretVersion({ namespace, name: secret });
   if (!after.exists || after.keys.join(',') !== [...restored.keys].sort().join(',')) {
     throw procedureFailure(
       'VerificationFailed',

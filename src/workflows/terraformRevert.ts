@@ -8,7 +8,7 @@
 // fresh plan with that same hash as confirmed (the incident's person approved that plan) and
 // fails `TargetChanged` on any other plan. Without a pin, every plan waits for `confirmPlan`.
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { TerraformActivities } from '../activities/types.js';
 import { planCleanCheck } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { terraformRevertInput, type TerraformRevertInput } from '../domain/schemas/terraform.js';
@@ -20,7 +20,7 @@ import { planConfirmationGate } from './support/planConfirmation.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const tf = proxyActivities<Activities>(terraformCommandCall);
+const tf = proxyActivities<TerraformActivities>(terraformCommandCall);
 
 /** A plan as the `status` query and the result show it. */
 export interface PlanForPeople {

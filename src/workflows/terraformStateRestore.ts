@@ -9,7 +9,7 @@
 // the next serial of the current lineage, and a backup of another lineage only with
 // `allowLineageChange` (and -force). See docs/terraform.md.
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { TerraformActivities } from '../activities/types.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { terraformStateRestoreInput } from '../domain/schemas/terraform.js';
 import { describeStateDiff, type PlanSummary, type StateDiff } from '../domain/terraform.js';
@@ -20,7 +20,7 @@ import { planConfirmationGate } from './support/planConfirmation.js';
 import { trackProgress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const tf = proxyActivities<Activities>(terraformCommandCall);
+const tf = proxyActivities<TerraformActivities>(terraformCommandCall);
 
 export interface TerraformStateRestoreResult extends ProcedureResult {
   backup: string;

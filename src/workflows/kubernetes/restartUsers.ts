@@ -1,13 +1,13 @@
 // After a configuration change: `kubectl rollout restart` each Deployment that reads it, then
 // wait for and verify each rollout. Shared by the ConfigMap and Secret rollbacks.
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
+import type { KubernetesActivities } from '../../activities/types.js';
 import { cloudApiCall } from '../support/activityOptions.js';
 import { procedureFailure } from '../support/failures.js';
 import type { Progress } from '../support/progress.js';
 import { waitAndVerify, type Verification } from './settle.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
 /** kubectl's restartedAt format (RFC 3339, whole seconds), from the workflow's deterministic clock. */
 export function restartTimestamp(): string {
