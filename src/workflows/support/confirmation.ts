@@ -11,14 +11,12 @@ import {
   type SignalDefinition,
 } from '@temporalio/workflow';
 import { stepConfirmationTimeoutSummary } from '../../domain/incident/summaries.js';
+import { procedureConfirmRequest, type ConfirmRequest } from '../../domain/schemas/confirmation.js';
 import { procedureAwaitSettledSignal, procedureAwaitingSignal } from './procedureSignals.js';
+import { acceptSignal } from './signals.js';
 
-export interface Confirmation {
-  by: string;
-  /** What is confirmed (a fallback rung's name); absent confirms whatever is awaited. */
-  step?: string;
-  note?: string;
-}
+/** `{ by, notes?, step? }`, the incident's own `confirm` shape (a legacy `note` still counts as `notes`). */
+export type Confirmation = ConfirmRequest;
 
 export const confirmSignal = defineSignal<[Confirmation]>('confirm');
 
@@ -43,9 +41,16 @@ async function tellParent<T>(signal: SignalDefinition<[T]>, payload: T): Promise
 export function confirmationGate(): ConfirmationGate {
   const received: Confirmation[] = [];
   let awaiting: string | undefined;
-  setHandler(confirmSignal, (c) => {
-    received.push(c);
-  });
+  // A malformed confirm (no `by`) is logged and ignored: it must not confirm a destructive step.
+  setHandler(confirmSignal, (raw) =>
+    acceptSignal(
+      (_, message) => log.warn(message),
+      'confirm',
+      procedureConfirmRequest,
+      raw,
+      (c) => received.push(c),
+    ),
+  );
   return {
     async waitFor(step, timeoutSeconds) {
       awaiting = step;
