@@ -5,13 +5,17 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { KubernetesActivities } from '../activities/types.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
-import { blueGreenPin, blueGreenRollbackInput, type BlueGreenPin } from '../domain/schemas/kubernetes.js';
+import {
+  blueGreenPin,
+  blueGreenRollbackInput,
+  type BlueGreenPin,
+  type BlueGreenRollbackInput,
+} from '../domain/schemas/kubernetes.js';
 import { stableJson } from '../domain/textDiff.js';
 import { waitAndVerify, type Verification } from './kubernetes/settle.js';
 import { cloudApiCall, longWait } from './support/activityOptions.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
-import { trackProgress } from './support/progress.js';
+import { procedureFailure } from './support/failures.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
 const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
@@ -28,15 +32,17 @@ export interface BlueGreenRollbackResult extends ProcedureResult {
 }
 
 export async function blueGreenRollback(rawInput: unknown): Promise<BlueGreenRollbackResult> {
-  return asProcedure(() => switchBackToBlue(rawInput));
+  const spec = { workflowType: 'blueGreenRollback', input: blueGreenRollbackInput, pin: blueGreenPin };
+  return runProcedure(rawInput, spec, switchBackToBlue);
 }
 
-async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackResult> {
-  const input = parseInput(blueGreenRollbackInput, rawInput, 'blueGreenRollback');
-  const pin = input.pin === undefined ? undefined : parseInput(blueGreenPin, input.pin, 'blueGreenRollback: pin');
+async function switchBackToBlue({
+  input,
+  pin,
+  progress,
+}: ProcedureStart<BlueGreenRollbackInput, BlueGreenPin>): Promise<BlueGreenRollbackResult> {
   const { namespace } = input;
   const blue = { namespace, deployment: input.blueDeployment };
-  const progress = trackProgress();
 
   progress.step('plan');
   const [selector, blueNow, green] = await Promise.all([

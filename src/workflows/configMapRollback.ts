@@ -5,14 +5,18 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { KubernetesActivities } from '../activities/types.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
-import { configMapPin, configMapRollbackInput, type ConfigMapPin } from '../domain/schemas/kubernetes.js';
+import {
+  configMapPin,
+  configMapRollbackInput,
+  type ConfigMapPin,
+  type ConfigMapRollbackInput,
+} from '../domain/schemas/kubernetes.js';
 import { stableJson } from '../domain/textDiff.js';
 import { restartAndVerify } from './kubernetes/restartUsers.js';
 import { cloudApiCall } from './support/activityOptions.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
+import { procedureFailure } from './support/failures.js';
 import { changedThisRun } from './support/lostAnswer.js';
-import { trackProgress } from './support/progress.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
 const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
@@ -28,14 +32,16 @@ export interface ConfigMapRollbackResult extends ProcedureResult {
 }
 
 export async function configMapRollback(rawInput: unknown): Promise<ConfigMapRollbackResult> {
-  return asProcedure(() => restoreConfigMap(rawInput));
+  const spec = { workflowType: 'configMapRollback', input: configMapRollbackInput, pin: configMapPin };
+  return runProcedure(rawInput, spec, restoreConfigMap);
 }
 
-async function restoreConfigMap(rawInput: unknown): Promise<ConfigMapRollbackResult> {
-  const input = parseInput(configMapRollbackInput, rawInput, 'configMapRollback');
-  const pin = input.pin === undefined ? undefined : parseInput(configMapPin, input.pin, 'configMapRollback: pin');
+async function restoreConfigMap({
+  input,
+  pin,
+  progress,
+}: ProcedureStart<ConfigMapRollbackInput, ConfigMapPin>): Promise<ConfigMapRollbackResult> {
   const { namespace, configMap } = input;
-  const progress = trackProgress();
 
   // 1. Get the current and the previous version.
   progress.step('read');

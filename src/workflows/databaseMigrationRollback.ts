@@ -16,9 +16,8 @@ import {
 } from '../domain/schemas/databaseMigrationRollback.js';
 import { cloudApiCall, longWait } from './support/activityOptions.js';
 import { confirmationGate } from './support/confirmation.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
-import { trackProgress } from './support/progress.js';
+import { procedureFailure } from './support/failures.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
 /** The step a person confirms to let the procedure repair the migration table. */
@@ -41,14 +40,16 @@ export interface DatabaseMigrationRollbackResult extends ProcedureResult {
 }
 
 export async function databaseMigrationRollback(rawInput: unknown): Promise<DatabaseMigrationRollbackResult> {
-  return asProcedure(() => rollBackMigrations(rawInput));
+  const spec = { workflowType: 'databaseMigrationRollback', input: databaseMigrationRollbackInput };
+  return runProcedure(rawInput, spec, rollBackMigrations);
 }
 
-async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationRollbackResult> {
+async function rollBackMigrations({
   // `verify` stays here: the activities that read and write the schema do not need it.
-  const { pin, verify, ...input } = parseInput(databaseMigrationRollbackInput, rawInput, 'databaseMigrationRollback');
-  const progress = trackProgress();
-  const gate = confirmationGate();
+  input: { pin, verify, ...input },
+  progress,
+}: ProcedureStart<DatabaseMigrationRollbackInput>): Promise<DatabaseMigrationRollbackResult> {
+  const gate = confirmationGate(progress);
   const writes = proxyActivities<MigrationActivities>(longWait(input.timeoutSeconds));
 
   // 1. Check the current schema version and what the rollback would unapply.
@@ -77,9 +78,7 @@ async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationR
   let expected = pin ?? planned;
   if (plan.conflicts.length > 0) {
     progress.step('awaiting confirmation', `repair: ${plan.repairSql.join(' ')}`);
-    progress.awaiting(REPAIR_STEP);
     const confirmation = await gate.waitFor(REPAIR_STEP, input.confirmationTimeoutSeconds);
-    progress.awaiting(undefined);
     if (!confirmation) {
       throw procedureFailure(
         'RollbackFailed',

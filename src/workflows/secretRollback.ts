@@ -6,13 +6,17 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { KubernetesActivities, SecretActivities } from '../activities/types.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
-import { secretPin, secretRollbackInput, type SecretPin } from '../domain/schemas/kubernetes.js';
+import {
+  secretPin,
+  secretRollbackInput,
+  type SecretPin,
+  type SecretRollbackInput,
+} from '../domain/schemas/kubernetes.js';
 import { restartAndVerify } from './kubernetes/restartUsers.js';
 import { cloudApiCall } from './support/activityOptions.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
+import { procedureFailure } from './support/failures.js';
 import { changedThisRun } from './support/lostAnswer.js';
-import { trackProgress } from './support/progress.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
 const secrets = proxyActivities<SecretActivities>(cloudApiCall);
@@ -32,14 +36,16 @@ export interface SecretRollbackResult extends ProcedureResult {
 }
 
 export async function secretRollback(rawInput: unknown): Promise<SecretRollbackResult> {
-  return asProcedure(() => restoreSecret(rawInput));
+  const spec = { workflowType: 'secretRollback', input: secretRollbackInput, pin: secretPin };
+  return runProcedure(rawInput, spec, restoreSecret);
 }
 
-async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
-  const input = parseInput(secretRollbackInput, rawInput, 'secretRollback');
-  const pin = input.pin === undefined ? undefined : parseInput(secretPin, input.pin, 'secretRollback: pin');
+async function restoreSecret({
+  input,
+  pin,
+  progress,
+}: ProcedureStart<SecretRollbackInput, SecretPin>): Promise<SecretRollbackResult> {
   const { namespace, secret, secretId, versionStage } = input;
-  const progress = trackProgress();
 
   progress.step('plan');
   const [stage, current, users] = await Promise.all([

@@ -86,9 +86,7 @@ export async function runFallbackLadder(
     let confirmedBy: string | undefined;
     if (destructive && !ctx.policy.allowDestructive) {
       ctx.progress.step(`fallback: ${rung}`, 'waiting for confirm');
-      ctx.progress.awaiting(rung);
       const confirmation = await ctx.gate.waitFor(rung, ctx.policy.confirmationTimeoutSeconds);
-      ctx.progress.awaiting(undefined);
       if (!confirmation) {
         results.push({
           rung,
