@@ -4,7 +4,6 @@
 // having moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
 import type { KubernetesActivities, SecretActivities } from '../activities/types.js';
-import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import {
   secretPin,
@@ -12,26 +11,22 @@ import {
   type SecretPin,
   type SecretRollbackInput,
 } from '../domain/schemas/kubernetes.js';
-import { restartAndVerify } from './kubernetes/restartUsers.js';
+import { restartAndVerify, verifyRestored, type ConfigurationRestored } from './kubernetes/restartUsers.js';
 import { cloudApiCall } from './support/activityOptions.js';
 import { procedureFailure } from './support/failures.js';
 import { changedThisRun } from './support/lostAnswer.js';
 import { runProcedure, type ProcedureStart } from './support/procedure.js';
-import { verifyAfter } from './support/verifyAfter.js';
 
 const secrets = proxyActivities<SecretActivities>(cloudApiCall);
 const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
-export interface SecretRollbackResult extends ProcedureResult {
+export interface SecretRollbackResult extends ProcedureResult, ConfigurationRestored {
   namespace: string;
   secret: string;
   secretId: string;
   versionStage: string;
   versionId?: string;
   keys: string[];
-  /** Whether the Secret's data changed (`changed` also counts the restarts). */
-  dataChanged: boolean;
-  restarted: { deployment: string; restartedAt: string }[];
   pin?: SecretPin;
 }
 
@@ -107,23 +102,19 @@ async function restoreSecret({
   //    retry (after a lost answer) found nothing left to do.
   const written = current.exists ? after.resourceVersion !== current.resourceVersion : after.exists;
   const dataChanged = changedThisRun(restored.changed, written);
-  const changed = dataChanged || restarted.length > 0;
-  const { verification, healthy, suffix } = await verifyAfter({
-    changed,
-    natural: podStatusChecks(restarted.map(({ deployment }) => ({ namespace, deployment }))),
-    given: input.verify,
-    reason: `after restoring kubernetes secret "${secret}" in "${namespace}"`,
-  });
+  const { suffix, ...verified } = await verifyRestored(
+    namespace,
+    restarted,
+    dataChanged,
+    input.verify,
+    `after restoring kubernetes secret "${secret}" in "${namespace}"`,
+  );
   return {
     ...base,
     versionId: restored.versionId,
     dryRun: false,
-    changed,
-    dataChanged,
-    verified: healthy,
-    ...(verification ? { verification } : {}),
+    ...verified,
     keys: restored.keys,
-    restarted: restarted.map(({ deployment, restartedAt }) => ({ deployment, restartedAt })),
     message: `kubernetes secret "${secret}" restored from ${versionStage} (${restored.keys.length} keys); restarted ${restarted.length} deployments${suffix}`,
   };
 }
