@@ -1,7 +1,8 @@
-// How every procedure workflow begins and fails: its input is parsed (a bad field fails it at once,
-// non-retryably, naming the workflow and the field), so is the plan's `pin` it was given back,
-// its `status` query answers from the first step, and a failure of an activity is reported with
-// that activity's own message ("lambda: function "x" not found").
+// How a procedure workflow with a `status` query begins and fails: its input is parsed (a bad
+// field fails it at once, non-retryably, naming the workflow and the field), so is the plan's
+// `pin` it was given back, its `status` query answers from the first step, and a failure of an
+// activity is reported with that activity's own message ("kubernetes: deployment "x" not found").
+// The workflow file keeps only its steps, in runbook order.
 import type { ZodType, ZodTypeDef } from 'zod';
 import { asProcedure } from './failures.js';
 import { parseInput } from './input.js';
