@@ -287,7 +287,7 @@ export async function decide(
   if (described.type !== INCIDENT_TYPE) {
     if (decision === 'reject') throw new UsageError(`reject: ${described.type} has no reject; abort it instead`);
     // A procedure waiting for a person (a fallback rung) takes its own `confirm` signal.
-    await handle.signal(procedureConfirmSignal, { by: o.by, step: o.step, note: o.notes });
+    await handle.signal(procedureConfirmSignal, { by: o.by, step: o.step, notes: o.notes });
     const answer = { workflowId, signal: 'confirm', by: o.by };
     print(ctx, answer, `sent confirm by ${o.by} to ${described.type} ${workflowId}`);
     return 0;

@@ -2,19 +2,23 @@
 // selector to blue, and check that the Service's endpoints are blue pods. The plan pins the
 // Service selector; an apply given the pin refuses a selector that moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { KubernetesActivities } from '../activities/types.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
-import { blueGreenPin, blueGreenRollbackInput, type BlueGreenPin } from '../domain/schemas/kubernetes.js';
+import {
+  blueGreenPin,
+  blueGreenRollbackInput,
+  type BlueGreenPin,
+  type BlueGreenRollbackInput,
+} from '../domain/schemas/kubernetes.js';
 import { stableJson } from '../domain/textDiff.js';
 import { waitAndVerify, type Verification } from './kubernetes/settle.js';
 import { cloudApiCall, longWait } from './support/activityOptions.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
-import { trackProgress } from './support/progress.js';
+import { procedureFailure } from './support/failures.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
 export interface BlueGreenRollbackResult extends ProcedureResult {
   namespace: string;
@@ -28,15 +32,17 @@ export interface BlueGreenRollbackResult extends ProcedureResult {
 }
 
 export async function blueGreenRollback(rawInput: unknown): Promise<BlueGreenRollbackResult> {
-  return asProcedure(() => switchBackToBlue(rawInput));
+  const spec = { workflowType: 'blueGreenRollback', input: blueGreenRollbackInput, pin: blueGreenPin };
+  return runProcedure(rawInput, spec, switchBackToBlue);
 }
 
-async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackResult> {
-  const input = parseInput(blueGreenRollbackInput, rawInput, 'blueGreenRollback');
-  const pin = input.pin === undefined ? undefined : parseInput(blueGreenPin, input.pin, 'blueGreenRollback: pin');
+async function switchBackToBlue({
+  input,
+  pin,
+  progress,
+}: ProcedureStart<BlueGreenRollbackInput, BlueGreenPin>): Promise<BlueGreenRollbackResult> {
   const { namespace } = input;
   const blue = { namespace, deployment: input.blueDeployment };
-  const progress = trackProgress();
 
   progress.step('plan');
   const [selector, blueNow, green] = await Promise.all([
@@ -101,7 +107,7 @@ async function switchBackToBlue(rawInput: unknown): Promise<BlueGreenRollbackRes
 
   // 3. Verify: the Service's ready endpoints are exactly the blue pods.
   progress.step('verify endpoints');
-  const endpoints = await proxyActivities<Activities>(longWait(120)).waitForServiceEndpoints({
+  const endpoints = await proxyActivities<KubernetesActivities>(longWait(120)).waitForServiceEndpoints({
     namespace,
     service: input.service,
     labels: input.blueSelector,

@@ -2,17 +2,21 @@
 // Deployment, and verify that all traffic goes to the stable Service. The plan pins where the
 // Ingress routes; an apply given the pin refuses an Ingress whose routing moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { KubernetesActivities } from '../activities/types.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
-import { canaryPin, canaryRollbackInput, type CanaryPin } from '../domain/schemas/kubernetes.js';
+import {
+  canaryPin,
+  canaryRollbackInput,
+  type CanaryPin,
+  type CanaryRollbackInput,
+} from '../domain/schemas/kubernetes.js';
 import { stableJson } from '../domain/textDiff.js';
 import { cloudApiCall } from './support/activityOptions.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
-import { trackProgress } from './support/progress.js';
+import { procedureFailure } from './support/failures.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
 export interface CanaryRollbackResult extends ProcedureResult {
   namespace: string;
@@ -24,14 +28,16 @@ export interface CanaryRollbackResult extends ProcedureResult {
 }
 
 export async function canaryRollback(rawInput: unknown): Promise<CanaryRollbackResult> {
-  return asProcedure(() => removeCanary(rawInput));
+  const spec = { workflowType: 'canaryRollback', input: canaryRollbackInput, pin: canaryPin };
+  return runProcedure(rawInput, spec, removeCanary);
 }
 
-async function removeCanary(rawInput: unknown): Promise<CanaryRollbackResult> {
-  const input = parseInput(canaryRollbackInput, rawInput, 'canaryRollback');
-  const pin = input.pin === undefined ? undefined : parseInput(canaryPin, input.pin, 'canaryRollback: pin');
+async function removeCanary({
+  input,
+  pin,
+  progress,
+}: ProcedureStart<CanaryRollbackInput, CanaryPin>): Promise<CanaryRollbackResult> {
   const { namespace } = input;
-  const progress = trackProgress();
   const describe = (r: { exists: boolean; services: string[] }) =>
     r.exists ? `ingress/${input.ingress} routes to [${r.services.join(', ')}]` : `ingress/${input.ingress} absent`;
 

@@ -2,40 +2,41 @@
 // The plan pins the ConfigMap's resourceVersion; an apply given the pin refuses a ConfigMap edited
 // since (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import { podStatusChecks } from '../domain/naturalChecks.js';
+import type { KubernetesActivities } from '../activities/types.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
-import { configMapPin, configMapRollbackInput, type ConfigMapPin } from '../domain/schemas/kubernetes.js';
+import {
+  configMapPin,
+  configMapRollbackInput,
+  type ConfigMapPin,
+  type ConfigMapRollbackInput,
+} from '../domain/schemas/kubernetes.js';
 import { stableJson } from '../domain/textDiff.js';
-import { restartAndVerify } from './kubernetes/restartUsers.js';
+import { restartAndVerify, verifyRestored, type ConfigurationRestored } from './kubernetes/restartUsers.js';
 import { cloudApiCall } from './support/activityOptions.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
+import { procedureFailure } from './support/failures.js';
 import { changedThisRun } from './support/lostAnswer.js';
-import { trackProgress } from './support/progress.js';
-import { verifyAfter } from './support/verifyAfter.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
-export interface ConfigMapRollbackResult extends ProcedureResult {
+export interface ConfigMapRollbackResult extends ProcedureResult, ConfigurationRestored {
   namespace: string;
   configMap: string;
   keysChanged: string[];
-  /** Whether the ConfigMap's data changed (`changed` also counts the restarts). */
-  dataChanged: boolean;
-  restarted: { deployment: string; restartedAt: string }[];
   pin?: ConfigMapPin;
 }
 
 export async function configMapRollback(rawInput: unknown): Promise<ConfigMapRollbackResult> {
-  return asProcedure(() => restoreConfigMap(rawInput));
+  const spec = { workflowType: 'configMapRollback', input: configMapRollbackInput, pin: configMapPin };
+  return runProcedure(rawInput, spec, restoreConfigMap);
 }
 
-async function restoreConfigMap(rawInput: unknown): Promise<ConfigMapRollbackResult> {
-  const input = parseInput(configMapRollbackInput, rawInput, 'configMapRollback');
-  const pin = input.pin === undefined ? undefined : parseInput(configMapPin, input.pin, 'configMapRollback: pin');
+async function restoreConfigMap({
+  input,
+  pin,
+  progress,
+}: ProcedureStart<ConfigMapRollbackInput, ConfigMapPin>): Promise<ConfigMapRollbackResult> {
   const { namespace, configMap } = input;
-  const progress = trackProgress();
 
   // 1. Get the current and the previous version.
   progress.step('read');
@@ -100,21 +101,17 @@ async function restoreConfigMap(rawInput: unknown): Promise<ConfigMapRollbackRes
   //    differed at step 1 and reads back restored: this run changed it, even when the apply's
   //    retry (after a lost answer) found nothing left to do.
   const dataChanged = changedThisRun(applied.changed, keysChanged.length > 0);
-  const changed = dataChanged || restarted.length > 0;
-  const { verification, healthy, suffix } = await verifyAfter({
-    changed,
-    natural: podStatusChecks(restarted.map(({ deployment }) => ({ namespace, deployment }))),
-    given: input.verify,
-    reason: `after restoring configmap "${configMap}" in "${namespace}"`,
-  });
+  const { suffix, ...verified } = await verifyRestored(
+    namespace,
+    restarted,
+    dataChanged,
+    input.verify,
+    `after restoring configmap "${configMap}" in "${namespace}"`,
+  );
   return {
     ...base,
     dryRun: false,
-    changed,
-    dataChanged,
-    verified: healthy,
-    ...(verification ? { verification } : {}),
-    restarted: restarted.map(({ deployment, restartedAt }) => ({ deployment, restartedAt })),
+    ...verified,
     message: `configmap "${configMap}" restored (${dataChanged ? keysChanged.length : 0} keys changed); restarted ${restarted.length} deployments${suffix}`,
   };
 }

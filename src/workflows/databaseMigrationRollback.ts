@@ -5,7 +5,7 @@
 // conflict, whose repair (deleting its row) waits for `confirm`. The apply records the version,
 // unapplies exactly the plan, and reads the version back.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { MigrationActivities } from '../activities/types.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import {
   databaseMigrationRollbackInput,
@@ -16,16 +16,15 @@ import {
 } from '../domain/schemas/databaseMigrationRollback.js';
 import { cloudApiCall, longWait } from './support/activityOptions.js';
 import { confirmationGate } from './support/confirmation.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
-import { trackProgress } from './support/progress.js';
+import { procedureFailure } from './support/failures.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
 /** The step a person confirms to let the procedure repair the migration table. */
 export const REPAIR_STEP = 'repair migration table';
 
 // Plans run `manage.py` several times (showmigrations, migrate --plan, sqlmigrate per migration).
-const reads = proxyActivities<Activities>({ ...cloudApiCall, startToCloseTimeout: '5 minutes' });
+const reads = proxyActivities<MigrationActivities>({ ...cloudApiCall, startToCloseTimeout: '5 minutes' });
 
 export interface DatabaseMigrationRollbackResult extends ProcedureResult {
   framework: DatabaseMigrationRollbackInput['framework'];
@@ -41,15 +40,17 @@ export interface DatabaseMigrationRollbackResult extends ProcedureResult {
 }
 
 export async function databaseMigrationRollback(rawInput: unknown): Promise<DatabaseMigrationRollbackResult> {
-  return asProcedure(() => rollBackMigrations(rawInput));
+  const spec = { workflowType: 'databaseMigrationRollback', input: databaseMigrationRollbackInput };
+  return runProcedure(rawInput, spec, rollBackMigrations);
 }
 
-async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationRollbackResult> {
+async function rollBackMigrations({
   // `verify` stays here: the activities that read and write the schema do not need it.
-  const { pin, verify, ...input } = parseInput(databaseMigrationRollbackInput, rawInput, 'databaseMigrationRollback');
-  const progress = trackProgress();
-  const gate = confirmationGate();
-  const writes = proxyActivities<Activities>(longWait(input.timeoutSeconds));
+  input: { pin, verify, ...input },
+  progress,
+}: ProcedureStart<DatabaseMigrationRollbackInput>): Promise<DatabaseMigrationRollbackResult> {
+  const gate = confirmationGate(progress);
+  const writes = proxyActivities<MigrationActivities>(longWait(input.timeoutSeconds));
 
   // 1. Check the current schema version and what the rollback would unapply.
   progress.step('plan', `${input.framework} on database "${input.database}"`);
@@ -77,9 +78,7 @@ async function rollBackMigrations(rawInput: unknown): Promise<DatabaseMigrationR
   let expected = pin ?? planned;
   if (plan.conflicts.length > 0) {
     progress.step('awaiting confirmation', `repair: ${plan.repairSql.join(' ')}`);
-    progress.awaiting(REPAIR_STEP);
     const confirmation = await gate.waitFor(REPAIR_STEP, input.confirmationTimeoutSeconds);
-    progress.awaiting(undefined);
     if (!confirmation) {
       throw procedureFailure(
         'RollbackFailed',

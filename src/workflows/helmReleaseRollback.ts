@@ -7,7 +7,7 @@
 // a marked revision without `allowMarkedTarget`. A release locked by a pending operation is only
 // rolled back (helm's documented way out) after a person sends `confirm`.
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { HelmActivities } from '../activities/types.js';
 import {
   chooseTarget,
   HelmPlanError,
@@ -29,13 +29,13 @@ import {
 } from '../domain/schemas/helmReleaseRollback.js';
 import { waitAndVerify, type Verification } from './kubernetes/settle.js';
 import { cloudApiCall, longWait } from './support/activityOptions.js';
-import { confirmationGate } from './support/confirmation.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
-import { trackProgress } from './support/progress.js';
+import { confirmationGate, type ConfirmationGate } from './support/confirmation.js';
+import { procedureFailure } from './support/failures.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
+import type { Progress } from './support/progress.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const helm = proxyActivities<Activities>(cloudApiCall);
+const helm = proxyActivities<HelmActivities>(cloudApiCall);
 
 /** The confirmation step a locked release waits for (`{"by":"alice","step":"roll back a locked release"}`). */
 export const LOCKED_RELEASE_STEP = 'roll back a locked release';
@@ -59,15 +59,17 @@ export interface HelmReleaseRollbackResult extends ProcedureResult {
 }
 
 export async function helmReleaseRollback(rawInput: unknown): Promise<HelmReleaseRollbackResult> {
-  return asProcedure(() => rollBackRelease(rawInput));
+  const spec = { workflowType: 'helmReleaseRollback', input: helmReleaseRollbackInput, pin: helmReleasePin };
+  return runProcedure(rawInput, spec, rollBackRelease);
 }
 
-async function rollBackRelease(rawInput: unknown): Promise<HelmReleaseRollbackResult> {
-  const input = parseInput(helmReleaseRollbackInput, rawInput, 'helmReleaseRollback');
-  const pin = input.pin === undefined ? undefined : parseInput(helmReleasePin, input.pin, 'helmReleaseRollback: pin');
+async function rollBackRelease({
+  input,
+  pin,
+  progress,
+}: ProcedureStart<HelmReleaseRollbackInput, HelmReleasePin>): Promise<HelmReleaseRollbackResult> {
   const ref = { namespace: input.namespace, release: input.release };
-  const progress = trackProgress();
-  const gate = confirmationGate();
+  const gate = confirmationGate(progress);
 
   // 1. helm history: the newest revision, the destination, and the marks of earlier rollbacks.
   progress.step('history', `helm history ${input.release} -n ${input.namespace}`);
@@ -111,7 +113,7 @@ async function rollBackRelease(rawInput: unknown): Promise<HelmReleaseRollbackRe
 
   // 2. helm rollback <release> <revision> --wait --timeout, once, then mark the revision left.
   progress.step('rollback', command);
-  const rollback = await proxyActivities<Activities>(longWait(input.timeoutSeconds)).helmRollback({
+  const rollback = await proxyActivities<HelmActivities>(longWait(input.timeoutSeconds)).helmRollback({
     ...ref,
     fromRevision: current.revision,
     toRevision: target.revision,
@@ -218,14 +220,12 @@ async function confirmLockedRollback(
   input: HelmReleaseRollbackInput,
   lock: string,
   command: string,
-  progress: ReturnType<typeof trackProgress>,
-  gate: ReturnType<typeof confirmationGate>,
+  progress: Progress,
+  gate: ConfirmationGate,
 ): Promise<void> {
   const why = `release "${input.release}" is locked: ${lock}; the way out is ${command} (the last deployed revision)`;
   progress.step('confirm', why);
-  progress.awaiting(LOCKED_RELEASE_STEP);
   const confirmation = await gate.waitFor(LOCKED_RELEASE_STEP, input.confirmationTimeoutSeconds);
-  progress.awaiting(undefined);
   if (!confirmation) {
     throw procedureFailure(
       'FailedPrecondition',

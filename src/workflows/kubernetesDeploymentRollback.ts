@@ -4,24 +4,28 @@
 // apply given the pin refuses a Deployment that moved; the undo marks the template it leaves, and
 // no later rollback goes onto a marked template without `allowMarkedTarget`.
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { KubernetesActivities } from '../activities/types.js';
 import { describeRevision, markedTargetMessage } from '../domain/kubernetes/rollbackMark.js';
 import { rolloutUndoSummary } from '../domain/incident/summaries.js';
 import { podStatusChecks } from '../domain/naturalChecks.js';
 import type { RevisionEntry } from '../domain/kubernetes/rollout.js';
 import type { LastRollback, ProcedureResult } from '../domain/procedures/contract.js';
-import { deploymentPin, kubernetesDeploymentRollbackInput, type DeploymentPin } from '../domain/schemas/kubernetes.js';
+import {
+  deploymentPin,
+  kubernetesDeploymentRollbackInput,
+  type DeploymentPin,
+  type KubernetesDeploymentRollbackInput,
+} from '../domain/schemas/kubernetes.js';
 import { runFallbackLadder, type RungResult } from './kubernetes/fallbackLadder.js';
 import { waitAndVerify, type Verification } from './kubernetes/settle.js';
 import { cloudApiCall } from './support/activityOptions.js';
 import { confirmationGate } from './support/confirmation.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
-import { trackProgress } from './support/progress.js';
+import { procedureFailure } from './support/failures.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
-type UndoPlan = Awaited<ReturnType<Activities['planRolloutUndo']>>;
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
+type UndoPlan = Awaited<ReturnType<KubernetesActivities['planRolloutUndo']>>;
 
 export interface KubernetesDeploymentRollbackResult extends ProcedureResult {
   namespace: string;
@@ -42,16 +46,21 @@ export interface KubernetesDeploymentRollbackResult extends ProcedureResult {
 }
 
 export async function kubernetesDeploymentRollback(rawInput: unknown): Promise<KubernetesDeploymentRollbackResult> {
-  return asProcedure(() => rollBackDeployment(rawInput));
+  const spec = {
+    workflowType: 'kubernetesDeploymentRollback',
+    input: kubernetesDeploymentRollbackInput,
+    pin: deploymentPin,
+  };
+  return runProcedure(rawInput, spec, rollBackDeployment);
 }
 
-async function rollBackDeployment(rawInput: unknown): Promise<KubernetesDeploymentRollbackResult> {
-  const input = parseInput(kubernetesDeploymentRollbackInput, rawInput, 'kubernetesDeploymentRollback');
-  const pin =
-    input.pin === undefined ? undefined : parseInput(deploymentPin, input.pin, 'kubernetesDeploymentRollback: pin');
+async function rollBackDeployment({
+  input,
+  pin,
+  progress,
+}: ProcedureStart<KubernetesDeploymentRollbackInput, DeploymentPin>): Promise<KubernetesDeploymentRollbackResult> {
   const ref = { namespace: input.namespace, deployment: input.deployment };
-  const progress = trackProgress();
-  const gate = confirmationGate();
+  const gate = confirmationGate(progress);
 
   // 1. View revision history and choose the revision (kubectl rollout history / undo); a pinned
   //    apply re-plans towards the pinned revision and refuses a Deployment that moved.

@@ -3,7 +3,7 @@
 // the alias's version and the destination; the apply moves only from the pinned version, never
 // onto a version the alias was rolled back from (a function tag), and marks the one it leaves.
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { LambdaActivities } from '../activities/types.js';
 import type { LastRollback, ProcedureResult } from '../domain/procedures/contract.js';
 import { aliasUpdateSummary } from '../domain/incident/summaries.js';
 import { previousUnmarkedVersion } from '../domain/lambdaVersions.js';
@@ -15,9 +15,9 @@ import { changedThisRun } from './support/lostAnswer.js';
 import { verifyAfter } from './support/verifyAfter.js';
 import type { VerifyRollbackResult } from './verifyRollback.js';
 
-const lambda = proxyActivities<Activities>(cloudApiCall);
+const lambda = proxyActivities<LambdaActivities>(cloudApiCall);
 
-type LambdaRollbackMark = NonNullable<Awaited<ReturnType<Activities['getLambdaRollbackMark']>>>;
+type LambdaRollbackMark = NonNullable<Awaited<ReturnType<LambdaActivities['getLambdaRollbackMark']>>>;
 
 export interface LambdaAliasRollbackResult extends ProcedureResult {
   functionName: string;

@@ -3,7 +3,7 @@
 // (src/domain/procedures/contract.ts): the dry run pins the record as found and the destination;
 // the apply changes the record only while it still holds the pinned values.
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { Route53Activities } from '../activities/types.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { describeRecord, fqdn, sameRecord, type RecordValues } from '../domain/route53Records.js';
 import { route53RecordRollbackInput, type Route53RecordPin } from '../domain/schemas/route53RecordRollback.js';
@@ -13,8 +13,8 @@ import { parseInput } from './support/input.js';
 import { changedThisRun } from './support/lostAnswer.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const route53 = proxyActivities<Activities>(cloudApiCall);
-const propagation = proxyActivities<Activities>(heartbeatingWait);
+const route53 = proxyActivities<Route53Activities>(cloudApiCall);
+const propagation = proxyActivities<Route53Activities>(heartbeatingWait);
 
 /** The runbook's change batch TTL, for a record that does not exist any more. */
 const DEFAULT_TTL = 300;

@@ -3,48 +3,50 @@
 // pins the Secret's resourceVersion and the source version; an apply given the pin refuses either
 // having moved (TargetChanged).
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import { podStatusChecks } from '../domain/naturalChecks.js';
+import type { KubernetesActivities, SecretActivities } from '../activities/types.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
-import { secretPin, secretRollbackInput, type SecretPin } from '../domain/schemas/kubernetes.js';
-import { restartAndVerify } from './kubernetes/restartUsers.js';
+import {
+  secretPin,
+  secretRollbackInput,
+  type SecretPin,
+  type SecretRollbackInput,
+} from '../domain/schemas/kubernetes.js';
+import { restartAndVerify, verifyRestored, type ConfigurationRestored } from './kubernetes/restartUsers.js';
 import { cloudApiCall } from './support/activityOptions.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
+import { procedureFailure } from './support/failures.js';
 import { changedThisRun } from './support/lostAnswer.js';
-import { trackProgress } from './support/progress.js';
-import { verifyAfter } from './support/verifyAfter.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 
-const act = proxyActivities<Activities>(cloudApiCall);
+const secrets = proxyActivities<SecretActivities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
-export interface SecretRollbackResult extends ProcedureResult {
+export interface SecretRollbackResult extends ProcedureResult, ConfigurationRestored {
   namespace: string;
   secret: string;
   secretId: string;
   versionStage: string;
   versionId?: string;
   keys: string[];
-  /** Whether the Secret's data changed (`changed` also counts the restarts). */
-  dataChanged: boolean;
-  restarted: { deployment: string; restartedAt: string }[];
   pin?: SecretPin;
 }
 
 export async function secretRollback(rawInput: unknown): Promise<SecretRollbackResult> {
-  return asProcedure(() => restoreSecret(rawInput));
+  const spec = { workflowType: 'secretRollback', input: secretRollbackInput, pin: secretPin };
+  return runProcedure(rawInput, spec, restoreSecret);
 }
 
-async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
-  const input = parseInput(secretRollbackInput, rawInput, 'secretRollback');
-  const pin = input.pin === undefined ? undefined : parseInput(secretPin, input.pin, 'secretRollback: pin');
+async function restoreSecret({
+  input,
+  pin,
+  progress,
+}: ProcedureStart<SecretRollbackInput, SecretPin>): Promise<SecretRollbackResult> {
   const { namespace, secret, secretId, versionStage } = input;
-  const progress = trackProgress();
 
   progress.step('plan');
   const [stage, current, users] = await Promise.all([
-    act.describeSecretStage({ secretId, versionStage }),
-    act.readSecretVersion({ namespace, name: secret }),
-    input.deployments ? Promise.resolve(input.deployments) : act.deploymentsUsing({ namespace, secret }),
+    secrets.describeSecretStage({ secretId, versionStage }),
+    k8s.readSecretVersion({ namespace, name: secret }),
+    input.deployments ? Promise.resolve(input.deployments) : k8s.deploymentsUsing({ namespace, secret }),
   ]);
   if (!stage.versionId) {
     throw procedureFailure('NotFound', `secrets: secret "${secretId}" has no version in stage ${versionStage}`);
@@ -83,8 +85,8 @@ async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
   // 1. Restore the secret from Secrets Manager (read and written inside one activity), and check
   //    that the Secret now holds the restored keys.
   progress.step('restore secret', `${secretId} ${versionStage}`);
-  const restored = await act.restoreSecretFromSecretsManager({ namespace, secret, secretId, versionStage });
-  const after = await act.readSecretVersion({ namespace, name: secret });
+  const restored = await secrets.restoreSecretFromSecretsManager({ namespace, secret, secretId, versionStage });
+  const after = await k8s.readSecretVersion({ namespace, name: secret });
   if (!after.exists || after.keys.join(',') !== [...restored.keys].sort().join(',')) {
     throw procedureFailure(
       'VerificationFailed',
@@ -100,23 +102,19 @@ async function restoreSecret(rawInput: unknown): Promise<SecretRollbackResult> {
   //    retry (after a lost answer) found nothing left to do.
   const written = current.exists ? after.resourceVersion !== current.resourceVersion : after.exists;
   const dataChanged = changedThisRun(restored.changed, written);
-  const changed = dataChanged || restarted.length > 0;
-  const { verification, healthy, suffix } = await verifyAfter({
-    changed,
-    natural: podStatusChecks(restarted.map(({ deployment }) => ({ namespace, deployment }))),
-    given: input.verify,
-    reason: `after restoring kubernetes secret "${secret}" in "${namespace}"`,
-  });
+  const { suffix, ...verified } = await verifyRestored(
+    namespace,
+    restarted,
+    dataChanged,
+    input.verify,
+    `after restoring kubernetes secret "${secret}" in "${namespace}"`,
+  );
   return {
     ...base,
     versionId: restored.versionId,
     dryRun: false,
-    changed,
-    dataChanged,
-    verified: healthy,
-    ...(verification ? { verification } : {}),
+    ...verified,
     keys: restored.keys,
-    restarted: restarted.map(({ deployment, restartedAt }) => ({ deployment, restartedAt })),
     message: `kubernetes secret "${secret}" restored from ${versionStage} (${restored.keys.length} keys); restarted ${restarted.length} deployments${suffix}`,
   };
 }

@@ -8,19 +8,18 @@
 // fresh plan with that same hash as confirmed (the incident's person approved that plan) and
 // fails `TargetChanged` on any other plan. Without a pin, every plan waits for `confirmPlan`.
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { TerraformActivities } from '../activities/types.js';
 import { planCleanCheck } from '../domain/naturalChecks.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
 import { terraformRevertInput, type TerraformRevertInput } from '../domain/schemas/terraform.js';
 import type { PlanSummary } from '../domain/terraform.js';
 import { terraformCommandCall } from './support/activityOptions.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
+import { procedureFailure } from './support/failures.js';
 import { planConfirmationGate } from './support/planConfirmation.js';
-import { trackProgress } from './support/progress.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const tf = proxyActivities<Activities>(terraformCommandCall);
+const tf = proxyActivities<TerraformActivities>(terraformCommandCall);
 
 /** A plan as the `status` query and the result show it. */
 export interface PlanForPeople {
@@ -44,13 +43,14 @@ export interface TerraformRevertResult extends ProcedureResult {
 const MAX_PLAN_ROUNDS = 5;
 
 export async function terraformRevert(rawInput: unknown): Promise<TerraformRevertResult> {
-  return asProcedure(() => revertPlanApply(rawInput));
+  return runProcedure(rawInput, { workflowType: 'terraformRevert', input: terraformRevertInput }, revertPlanApply);
 }
 
-async function revertPlanApply(rawInput: unknown): Promise<TerraformRevertResult> {
-  const input = parseInput(terraformRevertInput, rawInput, 'terraformRevert');
-  const progress = trackProgress();
-  const confirmation = planConfirmationGate();
+async function revertPlanApply({
+  input,
+  progress,
+}: ProcedureStart<TerraformRevertInput>): Promise<TerraformRevertResult> {
+  const confirmation = planConfirmationGate(progress);
   const target = { repo: input.repo, workingDir: input.workingDir, component: input.component, stack: input.stack };
   const command = planCommand(input);
   const forPeople = (p: { hash: string; summary: PlanSummary }): PlanForPeople => ({
@@ -126,9 +126,7 @@ async function revertPlanApply(rawInput: unknown): Promise<TerraformRevertResult
     } else if (confirmed?.hash !== made.hash) {
       const what = `apply "${made.summary.text}"${destroyNote(made.summary)}`;
       progress.step('confirm', `${what}: confirmPlan with planHash ${made.hash}`);
-      progress.awaiting(what);
       const answer = await confirmation.waitFor(made.hash, what, input.confirmationTimeoutSeconds);
-      progress.awaiting(undefined);
       if (!answer) {
         throw procedureFailure(
           'WaitLimitExceeded',

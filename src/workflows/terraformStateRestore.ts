@@ -9,18 +9,17 @@
 // the next serial of the current lineage, and a backup of another lineage only with
 // `allowLineageChange` (and -force). See docs/terraform.md.
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { TerraformActivities } from '../activities/types.js';
 import type { ProcedureResult } from '../domain/procedures/contract.js';
-import { terraformStateRestoreInput } from '../domain/schemas/terraform.js';
+import { terraformStateRestoreInput, type TerraformStateRestoreInput } from '../domain/schemas/terraform.js';
 import { describeStateDiff, type PlanSummary, type StateDiff } from '../domain/terraform.js';
 import { terraformCommandCall } from './support/activityOptions.js';
-import { asProcedure, procedureFailure } from './support/failures.js';
-import { parseInput } from './support/input.js';
+import { procedureFailure } from './support/failures.js';
 import { planConfirmationGate } from './support/planConfirmation.js';
-import { trackProgress } from './support/progress.js';
+import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
-const tf = proxyActivities<Activities>(terraformCommandCall);
+const tf = proxyActivities<TerraformActivities>(terraformCommandCall);
 
 export interface TerraformStateRestoreResult extends ProcedureResult {
   backup: string;
@@ -34,13 +33,15 @@ export interface TerraformStateRestoreResult extends ProcedureResult {
 }
 
 export async function terraformStateRestore(rawInput: unknown): Promise<TerraformStateRestoreResult> {
-  return asProcedure(() => restoreState(rawInput));
+  const spec = { workflowType: 'terraformStateRestore', input: terraformStateRestoreInput };
+  return runProcedure(rawInput, spec, restoreState);
 }
 
-async function restoreState(rawInput: unknown): Promise<TerraformStateRestoreResult> {
-  const input = parseInput(terraformStateRestoreInput, rawInput, 'terraformStateRestore');
-  const progress = trackProgress();
-  const confirmation = planConfirmationGate();
+async function restoreState({
+  input,
+  progress,
+}: ProcedureStart<TerraformStateRestoreInput>): Promise<TerraformStateRestoreResult> {
+  const confirmation = planConfirmationGate(progress);
 
   // 1. List the state and its backups; compare the chosen backup with the current state.
   progress.step('list', `terraform state pull; backups in ${input.workingDir}`);
@@ -96,9 +97,7 @@ async function restoreState(rawInput: unknown): Promise<TerraformStateRestoreRes
     confirmedBy = 'nobody (nothing to push)';
   } else {
     progress.step('confirm', `${plan.text}: confirmPlan with planHash ${seen.restoreHash}`);
-    progress.awaiting(plan.text);
     const answer = await confirmation.waitFor(seen.restoreHash, plan.text, input.confirmationTimeoutSeconds);
-    progress.awaiting(undefined);
     if (!answer) {
       throw procedureFailure(
         'WaitLimitExceeded',

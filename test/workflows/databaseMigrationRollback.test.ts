@@ -276,6 +276,25 @@ describe('flyway', () => {
     // The repair forgot version 3 only; its audit table was not touched by an undo.
     expect((await pg.query("SELECT to_regclass('account_audit') AS t", db)).rows[0].t).toBe('account_audit');
   });
+
+  test('a confirm in the one shape { by, step, notes } confirms the repair; one without a person does not', async () => {
+    const db = await flywayDatabase(pg);
+    await pg.query('DROP INDEX account_email', db);
+    const handle = await start(flywayInput(db, { toVersion: 1, confirmationTimeoutSeconds: 3600 }));
+    const awaiting = async () => (await handle.query(procedureStatusQuery)).awaitingConfirmation;
+    await waitFor('the repair to await confirmation', async () => (await awaiting()) === 'repair migration table');
+    // Ignored (logged): a confirm must name who gave it. The history shows it arrived first.
+    await handle.signal('confirm', { step: 'repair migration table', notes: 'anonymous' });
+    await handle.signal(confirmSignal, {
+      by: 'dba-dora',
+      step: 'repair migration table',
+      notes: 'index dropped by hand',
+    });
+    expect(await handle.result()).toMatchObject({ verified: true, from: '2', to: '1', unapply: ['2'] });
+    expect(await flywayHistory(pg, db)).toEqual(['1']);
+    const progress = await handle.query(procedureStatusQuery);
+    expect(progress.completed.map((s) => s.detail)).toContainEqual(expect.stringMatching(/^confirmed by dba-dora: /));
+  });
 });
 
 const sqlInput = (database: string, file: string, extra: Record<string, unknown> = {}) => ({

@@ -13,13 +13,13 @@ import {
   type AlertResolvedSignal,
   type AlertSignal,
   type ChecklistItemRequest,
-  type ConfirmRequest,
   type EscalateRequest,
   type IncidentRollbackInput,
   type InvestigationResult,
   type NotificationChannel,
   type RejectRequest,
 } from '../schemas/incidentRollback.js';
+import type { ConfirmRequest } from '../schemas/confirmation.js';
 import {
   renderEscalation,
   renderProcedureConfirmation,

@@ -2,11 +2,10 @@ import { z } from 'zod';
 import { classifyWorst, DEFAULT_THRESHOLDS, type Classification } from '../decisionMatrix.js';
 import { FOLLOW_UP_STAGE_IDS } from '../incident/followUps.js';
 import { PROCEDURE_TYPES } from '../procedures/registry.js';
-import { resourceName } from './common.js';
+import { person, resourceName } from './common.js';
 import { checkList } from './verifyRollback.js';
 
 const severity = z.enum(['P0', 'P1', 'P2', 'P3']);
-const person = z.string().trim().min(1, 'must name a person');
 const percent = z.number().min(0, 'must be 0 or more');
 
 /**
@@ -182,8 +181,7 @@ export function classifyIncident(
   return classifyWorst(observed.severity, signals, t);
 }
 
-// Human input, by signal or update. Each names who acted.
-export const confirmRequest = z.object({ by: person, notes: z.string().optional() }).strict();
+// Human input, by signal or update. Each names who acted. `confirm` is in ./confirmation.ts.
 export const rejectRequest = z.object({ by: person, reason: z.string().optional() }).strict();
 export const escalateRequest = z.object({ severity, by: person, reason: z.string().optional() }).strict();
 export const investigationResult = z
@@ -208,7 +206,6 @@ export const acknowledgeFollowUpRequest = z
   .object({ stage: z.enum(FOLLOW_UP_STAGE_IDS), by: person, notes: z.string().optional() })
   .strict();
 
-export type ConfirmRequest = z.infer<typeof confirmRequest>;
 export type RejectRequest = z.infer<typeof rejectRequest>;
 export type EscalateRequest = z.infer<typeof escalateRequest>;
 export type InvestigationResult = z.infer<typeof investigationResult>;

@@ -1,10 +1,10 @@
 // Activity stubs for the incident workflows, one retry policy per kind of call.
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
+import type { HttpActivities, NotifyActivities, TemporalActivities } from '../../activities/types.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failures.js';
 
 /** Announcements: a few quick retries; the workflow records a delivery that still fails. */
-export const notifications = proxyActivities<Activities>({
+export const notifications = proxyActivities<NotifyActivities>({
   startToCloseTimeout: '15 seconds',
   retry: {
     initialInterval: '1 second',
@@ -16,13 +16,13 @@ export const notifications = proxyActivities<Activities>({
 });
 
 /** An error-rate probe: the monitor polls again in minutes, so a probe gives up quickly. */
-export const probes = proxyActivities<Activities>({
+export const probes = proxyActivities<HttpActivities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 });
 
 /** Questions about Temporal itself (registered search attributes). */
-export const temporalApi = proxyActivities<Activities>({
+export const temporalApi = proxyActivities<TemporalActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES },
 });

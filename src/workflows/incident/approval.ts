@@ -4,7 +4,7 @@
 import { renderConfirmationRequest, renderInvestigationRequest } from '../../domain/incident/announcements.js';
 import { describeChange } from '../../domain/incident/procedures.js';
 import { confirmationTimeoutSummary, investigationTimeoutSummary } from '../../domain/incident/summaries.js';
-import type { Incident } from './incident.js';
+import type { Incident, WaitOutcome } from './incident.js';
 import { waitPaging } from './repage.js';
 
 const MINUTE = 60_000;
@@ -31,29 +31,19 @@ export async function waitForApprovalOrTimeout(incident: Incident): Promise<Appr
       refire: incident.refire,
     }),
   );
-  const answered = () => incident.approval !== undefined;
-  let waited = await incident.waitFor(
-    answered,
-    timeoutMinutes * MINUTE,
-    confirmationTimeoutSummary(timeoutMinutes, onTimeout),
+  const waited = await waitThenPage(
+    incident,
+    {
+      answered: () => incident.approval !== undefined,
+      timeoutMinutes,
+      onTimeout,
+      timer: confirmationTimeoutSummary(timeoutMinutes, onTimeout),
+      missing: 'confirm or reject',
+      asked: 'confirm or reject',
+      paged: 'confirm or reject',
+    },
+    () => (onTimeout === 'rollback' ? 'confirmed' : onTimeout === 'abort' ? 'aborted' : undefined),
   );
-  if (waited === 'timeout') {
-    incident.record('confirmation-timeout', `no confirm or reject within ${timeoutMinutes} minutes: ${onTimeout}`);
-    switch (onTimeout) {
-      case 'rollback':
-        return 'confirmed';
-      case 'abort':
-        return 'aborted';
-      case 'escalate':
-        incident.showStep('waiting for confirm or reject (escalated)');
-        waited = await waitPaging(
-          incident,
-          answered,
-          `no confirm or reject within ${timeoutMinutes} minutes`,
-          'confirm or reject',
-        );
-    }
-  }
   if (waited !== 'done') return waited as ApprovalOutcome;
   return incident.approval!.decision;
 }
@@ -69,23 +59,52 @@ export async function waitForInvestigation(incident: Incident): Promise<Investig
     'investigation-request',
     renderInvestigationRequest(incident.header, incident.input.reason, incident.deadlineIso() ?? 'none'),
   );
-  const reported = () => incident.investigation !== undefined;
-  let waited = await incident.waitFor(
-    reported,
-    timeoutMinutes * MINUTE,
-    investigationTimeoutSummary(timeoutMinutes, onTimeout),
+  const waited = await waitThenPage(
+    incident,
+    {
+      answered: () => incident.investigation !== undefined,
+      timeoutMinutes,
+      onTimeout,
+      timer: investigationTimeoutSummary(timeoutMinutes, onTimeout),
+      missing: 'investigation result',
+      asked: 'investigationResult',
+      paged: 'investigationResult { rollback, by }',
+    },
+    () => (onTimeout === 'abort' ? 'aborted' : undefined),
   );
-  if (waited === 'timeout') {
-    incident.record('confirmation-timeout', `no investigation result within ${timeoutMinutes} minutes: ${onTimeout}`);
-    if (onTimeout === 'abort') return 'aborted';
-    incident.showStep('waiting for investigationResult (escalated)');
-    waited = await waitPaging(
-      incident,
-      reported,
-      `no investigation result within ${timeoutMinutes} minutes`,
-      'investigationResult { rollback, by }',
-    );
-  }
   if (waited !== 'done') return waited as InvestigationOutcome;
   return incident.investigation!.rollback ? 'rollback' : 'no-rollback';
+}
+
+interface PersonWait {
+  answered: () => boolean;
+  timeoutMinutes: number;
+  /** The input's policy for no answer, as the timeline names it. */
+  onTimeout: string;
+  /** The timer's summary in the Web UI. */
+  timer: string;
+  /** What did not come: "no <missing> within N minutes". */
+  missing: string;
+  /** What the escalated step waits for, and what the pages ask for. */
+  asked: string;
+  paged: string;
+}
+
+/**
+ * Waits for a person up to the timeout; after it, `timedOut` applies the policy: an outcome ends
+ * the wait, undefined escalates and pages again until someone answers.
+ */
+async function waitThenPage<T extends string>(
+  incident: Incident,
+  wait: PersonWait,
+  timedOut: () => T | undefined,
+): Promise<WaitOutcome | T> {
+  const waited = await incident.waitFor(wait.answered, wait.timeoutMinutes * MINUTE, wait.timer);
+  if (waited !== 'timeout') return waited;
+  const noAnswer = `no ${wait.missing} within ${wait.timeoutMinutes} minutes`;
+  incident.record('confirmation-timeout', `${noAnswer}: ${wait.onTimeout}`);
+  const decided = timedOut();
+  if (decided !== undefined) return decided;
+  incident.showStep(`waiting for ${wait.asked} (escalated)`);
+  return waitPaging(incident, wait.answered, noAnswer, wait.paged);
 }

@@ -10,11 +10,11 @@ import {
   alertSignal as alertPayload,
   alertResolvedSignal as alertResolvedPayload,
   checklistItemRequest,
-  confirmRequest,
   escalateRequest,
   investigationResult,
   rejectRequest,
 } from '../../domain/schemas/incidentRollback.js';
+import { confirmRequest } from '../../domain/schemas/confirmation.js';
 import { procedureAwaitingSignal, procedureAwaitSettledSignal } from '../support/procedureSignals.js';
 import { acceptSignal } from '../support/signals.js';
 import type { Incident } from './incident.js';

@@ -18,8 +18,8 @@ import type { Phase } from '../../domain/incident/phases.js';
 import { IncidentState } from '../../domain/incident/state.js';
 import { incidentCurrentDetails, incidentLimitTimerSummary } from '../../domain/incident/summaries.js';
 import type { TimelineEntry } from '../../domain/incident/timeline.js';
+import type { ConfirmRequest } from '../../domain/schemas/confirmation.js';
 import type {
-  ConfirmRequest,
   IncidentRollbackInput,
   NotificationChannel,
   RejectRequest,
@@ -118,7 +118,16 @@ export class Incident extends IncidentState {
    */
   confirm(req: ConfirmRequest): ApprovalReceipt {
     const waiting = this.waitingProcedure;
-    if (waiting && this.phase === 'rolling-back') return this.#forward(waiting, req);
+    const forwarding = waiting !== undefined && this.phase === 'rolling-back';
+    // A `step` names what a procedure waits for: it must be the step that waits now.
+    if (req.step !== undefined && req.step !== (forwarding ? waiting.step : undefined)) {
+      const refusal = forwarding
+        ? `confirm of "${req.step}": the procedure waits for "${waiting.step}"`
+        : `confirm of "${req.step}": no procedure waits for a person`;
+      this.record('refused', refusal, req.by);
+      throw approvalRefused(refusal);
+    }
+    if (forwarding) return this.#forward(waiting, req);
     return this.#decided(this.decide('confirmed', req));
   }
 
@@ -150,7 +159,7 @@ export class Incident extends IncidentState {
     if (refusal) throw approvalRefused(refusal);
     this.#forwarding.push(
       getExternalWorkflowHandle(waiting.workflowId)
-        .signal(childConfirmSignal, { by: req.by, step: waiting.step, ...(req.notes ? { note: req.notes } : {}) })
+        .signal(childConfirmSignal, { by: req.by, step: waiting.step, ...(req.notes ? { notes: req.notes } : {}) })
         .catch((error: unknown) =>
           this.record('notification-failed', `confirm to ${waiting.workflowId} failed: ${reason(error)}`),
         ),

@@ -1,6 +1,7 @@
 // The incident workflow's signals, updates and queries, in one module that the workflows, the
 // client helpers, the CLI and the tests all import. Payload shapes are in
-// src/domain/schemas/incidentRollback.ts; the workflow validates every payload it receives.
+// src/domain/schemas/incidentRollback.ts (and confirmation.ts for `confirm`); the workflow
+// validates every payload it receives.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ChecklistItemState } from '../../domain/incident/checklist.js';
 import type { TimelineEntry } from '../../domain/incident/timeline.js';
@@ -10,11 +11,11 @@ import type {
   AlertResolvedSignal,
   AlertSignal,
   ChecklistItemRequest,
-  ConfirmRequest,
   EscalateRequest,
   InvestigationResult,
   RejectRequest,
 } from '../../domain/schemas/incidentRollback.js';
+import type { ConfirmRequest } from '../../domain/schemas/confirmation.js';
 import type { FollowUpsStatus, IncidentStatus } from './types.js';
 
 export const confirmSignal = defineSignal<[ConfirmRequest]>('confirm');

@@ -4,7 +4,7 @@
 // destructive ones cause downtime and wait for a person (told to the parent incident, see
 // support/confirmation.ts) unless the input allows them.
 import { proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
+import type { KubernetesActivities } from '../../activities/types.js';
 import type { Deployment } from '../../domain/kubernetes/objects.js';
 import type { FallbackPolicy } from '../../domain/schemas/kubernetes.js';
 import { cloudApiCall, longWait } from '../support/activityOptions.js';
@@ -13,7 +13,7 @@ import type { Progress } from '../support/progress.js';
 import { restartTimestamp } from './restartUsers.js';
 import { waitAndVerify, type DeploymentRef, type Verification } from './settle.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
 export type Rung = 'rolling restart' | 'delete pods' | 'scale to zero and back' | 'recreate from manifest';
 
@@ -60,7 +60,7 @@ export async function runFallbackLadder(
       destructive: true,
       act: async () => {
         await k8s.scaleDeployment({ ...ctx.ref, replicas: 0 });
-        await proxyActivities<Activities>(longWait(300)).waitForNoPods({ ...ctx.ref, timeoutSeconds: 300 });
+        await proxyActivities<KubernetesActivities>(longWait(300)).waitForNoPods({ ...ctx.ref, timeoutSeconds: 300 });
         await sleep(ctx.policy.pauseAtZeroSeconds * 1000);
         await k8s.scaleDeployment({ ...ctx.ref, replicas: ctx.replicas });
       },
@@ -71,7 +71,7 @@ export async function runFallbackLadder(
       destructive: true,
       act: async () => {
         const { workflowId, runId } = workflowInfo();
-        await proxyActivities<Activities>(longWait(180)).recreateFromManifest({
+        await proxyActivities<KubernetesActivities>(longWait(180)).recreateFromManifest({
           ...ctx.ref,
           manifest: ctx.policy.recreateFromManifest as unknown as Deployment,
           marker: `${workflowId}/${runId}`,
@@ -86,9 +86,7 @@ export async function runFallbackLadder(
     let confirmedBy: string | undefined;
     if (destructive && !ctx.policy.allowDestructive) {
       ctx.progress.step(`fallback: ${rung}`, 'waiting for confirm');
-      ctx.progress.awaiting(rung);
       const confirmation = await ctx.gate.waitFor(rung, ctx.policy.confirmationTimeoutSeconds);
-      ctx.progress.awaiting(undefined);
       if (!confirmation) {
         results.push({
           rung,

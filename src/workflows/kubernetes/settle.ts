@@ -1,11 +1,11 @@
 // After any change to a Deployment: wait for the rollout as `kubectl rollout status` does, then
 // verify its pods (runbook "Verify pods are running" and "Check logs").
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
+import type { KubernetesActivities } from '../../activities/types.js';
 import { cloudApiCall, longWait } from '../support/activityOptions.js';
 import type { Progress } from '../support/progress.js';
 
-const k8s = proxyActivities<Activities>(cloudApiCall);
+const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
 
 export interface DeploymentRef {
   namespace: string;
@@ -29,7 +29,7 @@ export async function waitAndVerify(
   progress.step('rollout status', `waiting up to ${options.timeoutSeconds}s`);
   let rollout: string;
   try {
-    const status = await proxyActivities<Activities>(longWait(options.timeoutSeconds)).waitForRollout({
+    const status = await proxyActivities<KubernetesActivities>(longWait(options.timeoutSeconds)).waitForRollout({
       ...ref,
       timeoutSeconds: options.timeoutSeconds,
     });

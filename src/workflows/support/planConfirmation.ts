@@ -3,19 +3,11 @@
 // hash is not the awaited plan's (a stale confirmation of an earlier plan). A changed plan
 // needs a new confirmation. A procedure run by an incident tells its parent while it waits,
 // like every other wait for a person (confirmation.ts).
-import {
-  condition,
-  defineUpdate,
-  getExternalWorkflowHandle,
-  log,
-  setHandler,
-  workflowInfo,
-  type SignalDefinition,
-} from '@temporalio/workflow';
+import { defineUpdate, log, setHandler } from '@temporalio/workflow';
 import { confirmPlanArgs, type ConfirmPlanArgs } from '../../domain/schemas/terraform.js';
 import { parseWith } from '../../domain/validation.js';
-import { stepConfirmationTimeoutSummary } from '../../domain/incident/summaries.js';
-import { procedureAwaitSettledSignal, procedureAwaitingSignal } from './procedureSignals.js';
+import { waitForPerson } from './procedureSignals.js';
+import type { Progress } from './progress.js';
 
 export interface PlanConfirmationReceipt {
   accepted: true;
@@ -32,22 +24,15 @@ export interface PlanConfirmation {
 }
 
 export interface PlanConfirmationGate {
-  /** Resolves with the confirmation of `planHash`, or undefined when `timeoutSeconds` pass first. */
+  /**
+   * Resolves with the confirmation of `planHash`, or undefined when `timeoutSeconds` pass first;
+   * `status` shows `what` awaits confirmation.
+   */
   waitFor(planHash: string, what: string, timeoutSeconds: number): Promise<PlanConfirmation | undefined>;
 }
 
-async function tellParent<T>(signal: SignalDefinition<[T]>, payload: T): Promise<void> {
-  const parent = workflowInfo().parent;
-  if (!parent) return;
-  try {
-    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(signal, payload);
-  } catch (error) {
-    log.warn(`could not signal parent ${parent.workflowId}: ${signal.name}`, { error: String(error) });
-  }
-}
-
 /** Registers the `confirmPlan` update; call once at the start of a workflow. */
-export function planConfirmationGate(): PlanConfirmationGate {
+export function planConfirmationGate(progress: Progress): PlanConfirmationGate {
   let awaited: string | undefined;
   let confirmed: PlanConfirmation | undefined;
   setHandler(
@@ -74,21 +59,18 @@ export function planConfirmationGate(): PlanConfirmationGate {
     async waitFor(planHash, what, timeoutSeconds) {
       awaited = planHash;
       confirmed = undefined;
-      const { workflowId } = workflowInfo();
-      const step = `${what} (confirmPlan with planHash ${planHash})`;
+      progress.awaiting(what);
       log.info(`waiting for confirmPlan of ${planHash}`);
-      await tellParent(procedureAwaitingSignal, { workflowId, step, timeoutSeconds, since: new Date().toISOString() });
-      const ok = await condition(() => confirmed?.planHash === planHash, timeoutSeconds * 1000, {
-        summary: stepConfirmationTimeoutSummary(step, timeoutSeconds),
-      });
-      awaited = undefined;
-      const answer = ok ? (confirmed as PlanConfirmation | undefined) : undefined;
-      await tellParent(procedureAwaitSettledSignal, {
-        workflowId,
-        step,
-        outcome: ok ? 'confirmed' : 'timed-out',
-        by: answer?.by,
-      });
+      const answer = await waitForPerson(
+        `${what} (confirmPlan with planHash ${planHash})`,
+        timeoutSeconds,
+        () => confirmed?.planHash === planHash,
+        (ok) => {
+          awaited = undefined;
+          return ok ? confirmed : undefined;
+        },
+      );
+      progress.awaiting(undefined);
       return answer;
     },
   };

@@ -3,7 +3,7 @@
 // `consecutive` readings in a row passed or `timeoutSeconds` ran out. A check that did not pass
 // in time is `failed` when its last readable reading failed, else `unreadable`: never passed.
 import { ActivityFailure, ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
+import type { CheckActivities } from '../../activities/types.js';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failures.js';
 import type { CheckSpec } from '../../domain/schemas/verifyRollback.js';
 import { verdictOf, type CheckResult, type VerificationReport } from '../../domain/verification.js';
@@ -14,7 +14,7 @@ export type { VerificationReport };
  * One reading: a few quick tries (the check's own loop is the real retry). A latency reading of
  * K requests is the slowest; two minutes bound it.
  */
-const checks = proxyActivities<Activities>({
+const checks = proxyActivities<CheckActivities>({
   startToCloseTimeout: '2 minutes',
   retry: {
     initialInterval: '1 second',
@@ -30,7 +30,7 @@ const checks = proxyActivities<Activities>({
  */
 function readingActivities(spec: CheckSpec) {
   if (spec.check !== 'terraformPlanClean') return checks;
-  return proxyActivities<Activities>({
+  return proxyActivities<CheckActivities>({
     startToCloseTimeout: `${Math.ceil(spec.timeoutSeconds) + 60} seconds`,
     retry: {
       initialInterval: '1 second',
