@@ -39,6 +39,12 @@ function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
+/** A failed workflow's own message (its cause), not only "Workflow execution failed". */
+function failureText(reason: unknown): string {
+  const cause = (reason as { cause?: { message?: string } } | undefined)?.cause?.message;
+  return cause ? `${String(reason)}: ${cause}` : String(reason);
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 async function main(): Promise<void> {
@@ -77,9 +83,16 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter: dataConverterFromEnv() });
 
+    worker.child.once('exit', (code, signal) => {
+      console.error(`bench: the worker exited (${signal ?? `code ${code}`}); see ${worker.logFile}`);
+    });
     let peakRss = 0;
     const sampler = setInterval(() => {
-      if (worker.child.pid && worker.child.exitCode === null) peakRss = Math.max(peakRss, rssMiB(worker.child.pid));
+      try {
+        if (worker.child.pid && worker.child.exitCode === null) peakRss = Math.max(peakRss, rssMiB(worker.child.pid));
+      } catch {
+        // The worker is gone between the check and the read; its exit is reported above.
+      }
     }, 250);
 
     const heap = workerHeapMiB > 0 ? `worker heap limit ${workerHeapMiB} MiB` : "Node's default worker heap limit";
@@ -131,7 +144,7 @@ async function main(): Promise<void> {
     perRun.sort((a, b) => a - b);
     runs.sort((a, b) => a - b);
     console.log(
-      `completed:            ${restores - failed.length} of ${restores}${failed.length ? ` (first failure: ${String((failed[0] as PromiseRejectedResult).reason)})` : ''}`,
+      `completed:            ${restores - failed.length} of ${restores}${failed.length ? ` (first failure: ${failureText((failed[0] as PromiseRejectedResult).reason)})` : ''}`,
     );
     console.log(`total wall time:      ${wallSeconds.toFixed(1)} s (restores take ${restoreSeconds} s each)`);
     console.log(`worker peak RSS:      ${peakRss.toFixed(0)} MiB`);
