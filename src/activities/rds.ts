@@ -51,7 +51,8 @@ type NewInstanceSettings = Pick<
   'DBInstanceClass' | 'VpcSecurityGroupIds' | 'DBSubnetGroupName' | 'DBParameterGroupName' | 'OptionGroupName' | 'Tags'
 >;
 
-export interface RestoreResult {
+/** A restore call's answer: the new instance, just started or adopted (not the workflow's `RestoreResult`). */
+export interface RestoreStarted {
   instance: InstanceInfo;
   /** True when the target already existed from the same source (a retried or repeated restore). */
   adopted: boolean;
@@ -198,8 +199,8 @@ export function createRdsActivities(client: RDSClient) {
     target: RestoreTarget,
     source: RestoreSource,
     restore: (settings: NewInstanceSettings) => Promise<DBInstance | undefined>,
-  ): Promise<RestoreResult> {
-    const adopt = (db: DBInstance): RestoreResult => {
+  ): Promise<RestoreStarted> {
+    const adopt = (db: DBInstance): RestoreStarted => {
       const info = toInstanceInfo(db);
       if (info.restoredFrom !== sourceTagValue(source)) {
         const from = info.restoredFrom ? `was restored from ${info.restoredFrom}` : 'was not created by a restore';
@@ -248,7 +249,7 @@ export function createRdsActivities(client: RDSClient) {
     }
   }
 
-  async function restoreFromSnapshot(input: RestoreTarget & { snapshotId: string }): Promise<RestoreResult> {
+  async function restoreFromSnapshot(input: RestoreTarget & { snapshotId: string }): Promise<RestoreStarted> {
     return adoptOrRestore(input, { kind: 'snapshot', snapshotId: input.snapshotId }, async (settings) => {
       const out = await client.send(
         new RestoreDBInstanceFromDBSnapshotCommand({
@@ -264,7 +265,7 @@ export function createRdsActivities(client: RDSClient) {
   /** `restoreTime` is an ISO time or "latest" (RDS's latest restorable time). */
   async function restoreToPointInTime(
     input: RestoreTarget & { sourceInstanceId: string; restoreTime: string },
-  ): Promise<RestoreResult> {
+  ): Promise<RestoreStarted> {
     const source: RestoreSource = {
       kind: 'point-in-time',
       sourceInstanceId: input.sourceInstanceId,

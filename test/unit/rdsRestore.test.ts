@@ -16,7 +16,11 @@ import {
 import { evaluateQuery } from '../../src/domain/databaseChecks.js';
 import { fqdn, invalidRecordValue, sameRecordValues } from '../../src/domain/route53Records.js';
 import { parseWith } from '../../src/domain/validation.js';
-import { rdsPointInTimeRestoreInput, rdsSnapshotRestoreInput } from '../../src/domain/schemas/rdsRestore.js';
+import {
+  rdsPointInTimeRestoreInput,
+  rdsSnapshotRestoreInput,
+  splitLegacyResume,
+} from '../../src/domain/schemas/rdsRestore.js';
 
 test('the newest snapshots come first, five at most, ties broken by id', () => {
   const snaps = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id, i) => ({
@@ -177,4 +181,19 @@ test('`before` and `pin` are checked field by field', () => {
     ok: false,
     message: 'before: must be an ISO 8601 time with a zone; pin.targetInstanceId: Required',
   });
+});
+
+test('the resume state is no field of the public input; a legacy `input.resume` is split off before parsing', () => {
+  const resume = { plan: { sourceInstanceId: 'orders-prod' }, adopted: false, waitStartedAtMs: 1, polls: 3, run: 2 };
+  expect(parseWith(rdsSnapshotRestoreInput, { sourceInstanceId: 'orders-prod', resume })).toEqual({
+    ok: false,
+    message: 'resume: unknown field',
+  });
+  const split = splitLegacyResume({ sourceInstanceId: 'orders-prod', resume });
+  expect(split).toEqual({ input: { sourceInstanceId: 'orders-prod' }, legacyResume: resume });
+  expect(parseWith(rdsSnapshotRestoreInput, split.input)).toMatchObject({ ok: true });
+  expect(splitLegacyResume({ sourceInstanceId: 'orders-prod' })).toEqual({
+    input: { sourceInstanceId: 'orders-prod' },
+  });
+  expect(splitLegacyResume('not an object')).toEqual({ input: 'not an object' });
 });

@@ -3,7 +3,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RestoreResult, RestoreStatus } from '../../src/domain/restoreProgress.js';
-import { runHistoryLengths } from '../../tools/histories.js';
+import { runHistories, runHistoryLengths } from '../../tools/histories.js';
 import { startRestoreTestbed, type RestoreTestbed } from '../support/restoreTestbed.js';
 import { orStallReport } from '../support/stall.js';
 
@@ -252,4 +252,17 @@ test('a 60-minute restore is tracked to the end with every run of its history un
   const lengths = await runHistoryLengths(t.env.client, handle.workflowId);
   expect(lengths.length).toBeGreaterThan(5);
   expect(Math.max(...lengths)).toBeLessThan(50);
+  // Each continued run gets the public input unchanged and the wait's state as its second argument.
+  const startArgs = (await runHistories(t.env.client, handle.workflowId)).map((events) =>
+    (events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? []).map(
+      (p) => JSON.parse(Buffer.from(p.data!).toString()) as Record<string, unknown>,
+    ),
+  );
+  const first = startArgs.pop()!;
+  expect(first).toEqual([{ sourceInstanceId: 'orders-prod', targetInstanceId: 'orders-restored' }]);
+  for (const [input, resume] of startArgs) {
+    expect(input).not.toHaveProperty('resume');
+    expect(input).toMatchObject({ sourceInstanceId: 'orders-prod', targetInstanceId: 'orders-restored' });
+    expect(resume).toMatchObject({ plan: { targetInstanceId: 'orders-restored' }, run: expect.any(Number) });
+  }
 });

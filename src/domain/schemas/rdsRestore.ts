@@ -137,9 +137,27 @@ export const restoreCommonFields = {
   /** `pin` is the dry run's `pin` (rdsRestorePin); `allowMarkedTarget` is accepted and ignored: a restore overwrites nothing. */
   ...procedureControls,
   pin: rdsRestorePin.optional(),
-  /** Set by the workflow itself when it continues as new during the wait; not for callers. */
-  resume: z.custom<RestoreResumeState>((v) => typeof v === 'object' && v !== null, 'internal').optional(),
 };
+
+/**
+ * What a run that continued as new during the wait starts from: the workflow's second argument,
+ * written by the workflow itself (internal, never a caller's).
+ */
+export const restoreResumeState = z.custom<RestoreResumeState>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  "must be the restore workflow's own resume state (internal)",
+);
+
+/**
+ * Runs continued before the resume state became the second argument carry it as `input.resume`
+ * (the committed histories and any run still waiting do): the workflow splits it off before the
+ * public schema, which has no such field, and reads it when no second argument is given.
+ */
+export function splitLegacyResume(raw: unknown): { input: unknown; legacyResume?: unknown } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !('resume' in raw)) return { input: raw };
+  const { resume, ...input } = raw as Record<string, unknown>;
+  return { input, legacyResume: resume };
+}
 
 export const rdsSnapshotRestoreInput = z
   .object({

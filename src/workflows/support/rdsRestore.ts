@@ -1,13 +1,10 @@
-// The part of "Restore from Snapshot" and "Point-in-Time Recovery" that is the same for both:
-// wait for the new instance, verify it, only then switch the application to it, and check that
-// the application rolled out (switching back when it did not). Each workflow brings its own plan
-// (which data) and restore call; this module runs the rest and answers the `status` query.
+// The pieces "Restore from Snapshot" and "Point-in-Time Recovery" share, one helper per step;
+// each workflow file calls them in the runbook's order (src/workflows/rdsSnapshotRestore.ts).
 //
 // The wait is a loop of short polls separated by durable timers, so the worker holds nothing
-// while RDS works and the time-skipping server can skip the pauses. Each poll reaches the
-// workflow's state (the `status` query shows it); history grows by about ten events per poll, so
-// the workflow continues as new every few polls: a run's history stays under 50 events however
-// long the restore takes.
+// while RDS works and the time-skipping server can skip the pauses. A run continues as new when
+// Temporal suggests it or its history passes CONTINUE_AS_NEW_AFTER_EVENTS; the next run gets the
+// wait's state as its second argument.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -16,147 +13,154 @@ import {
   defineQuery,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../../activities/index.js';
+import type { ZodType, ZodTypeDef } from 'zod';
+import type { DatabaseActivities, KubernetesActivities, RdsActivities } from '../../activities/types.js';
 import {
   defaultTargetInstanceId,
   nextPollDelaySeconds,
   predictEndpoint,
   restoreSettings,
   type InstanceProgress,
+  type RestoreSource,
 } from '../../domain/rdsRestore.js';
 import type { RestorePlan, RestoreResult, RestoreResumeState, RestoreStatus } from '../../domain/restoreProgress.js';
-import type { RdsRestorePin, RestoreCommonInput } from '../../domain/schemas/rdsRestore.js';
+import {
+  restoreResumeState,
+  splitLegacyResume,
+  type RdsRestorePin,
+  type RestoreCommonInput,
+} from '../../domain/schemas/rdsRestore.js';
 import { describeFailures, failedChecks, type VerificationCheck } from '../../domain/verification.js';
 import { cloudApiCall, databaseQuery, heartbeatingWait } from './activityOptions.js';
 import { procedureFailure } from './failures.js';
-import { verifyAfter } from './verifyAfter.js';
+import { parseInput } from './input.js';
 
-type RdsRestoreCall = Awaited<ReturnType<Activities['restoreFromSnapshot']>>;
+export type RestoreStarted = Awaited<ReturnType<RdsActivities['restoreFromSnapshot']>>;
 
 export const statusQuery = defineQuery<RestoreStatus>('status');
 
-const aws = proxyActivities<Activities>(cloudApiCall);
-const waiting = proxyActivities<Activities>(heartbeatingWait);
-const database = proxyActivities<Activities>(databaseQuery);
+const rds = proxyActivities<RdsActivities>(cloudApiCall);
+const rdsWait = proxyActivities<RdsActivities>(heartbeatingWait);
+const kubernetes = proxyActivities<KubernetesActivities>(cloudApiCall);
+const rollout = proxyActivities<KubernetesActivities>(heartbeatingWait);
+const database = proxyActivities<DatabaseActivities>(databaseQuery);
 
-/** A run continues as new once its history reaches this many events while waiting... */
-export const WAIT_EVENTS_PER_RUN = 30;
-/** ...and before verification, switch and rollout (up to about 28 events) when it is past this many. */
-export const SWITCH_EVENTS_LIMIT = 20;
+/**
+ * A run continues as new (between two polls, and before the steps after the wait) once its
+ * history has this many events, or earlier when Temporal suggests it. Why 15: one poll adds 11
+ * events (activity, timer, three workflow tasks) and the steps after the wait add at most 34
+ * (new endpoint read, verification queries, set env, rollout wait, verification child, completion):
+ * a run that stops at 15 stays under 50 events (issue 13 goal 4) however long the restore takes.
+ */
+export const CONTINUE_AS_NEW_AFTER_EVENTS = 15;
 
-type PlanBase = Pick<RestorePlan, 'sourceInstanceId' | 'targetInstanceId' | 'before'>;
+/**
+ * Runs started before CONTINUE_AS_NEW_AFTER_EVENTS have no marker of this patch in their history:
+ * they keep the limits they were started with (LEGACY_LIMITS), so they replay.
+ */
+export const CONTINUE_AS_NEW_BOUND_PATCH = 'rds-continue-as-new-one-bound';
+const LEGACY_LIMITS = { betweenPolls: 30, beforeSwitch: 21 } as const;
 
-export interface RestoreSteps {
-  /** Step 1: which data to restore (a snapshot, a point in time; the pinned one when given), checked against RDS. */
-  plan(
-    base: PlanBase,
-    pin?: RdsRestorePin,
-  ): Promise<PlanBase & Pick<RestorePlan, 'source' | 'snapshots' | 'restorableWindow'>>;
-  /** Step 2: start the restore into `plan.targetInstanceId` (adopting it if already there). */
-  restore(plan: RestorePlan): Promise<RdsRestoreCall>;
+function runIsLong(where: keyof typeof LEGACY_LIMITS): boolean {
+  const info = workflowInfo();
+  if (!patched(CONTINUE_AS_NEW_BOUND_PATCH)) return info.historyLength >= LEGACY_LIMITS[where];
+  return info.continueAsNewSuggested || info.historyLength >= CONTINUE_AS_NEW_AFTER_EVENTS;
 }
 
-export async function runRestore(
+/**
+ * The input, parsed by the procedure's public schema, and the resume state: the second argument,
+ * or `input.resume` of a run continued by an earlier version (see splitLegacyResume).
+ */
+export function restoreArgs<T extends RestoreCommonInput>(
+  schema: ZodType<T, ZodTypeDef, unknown>,
+  rawInput: unknown,
+  resume: unknown,
   workflowType: string,
-  input: RestoreCommonInput,
-  steps: RestoreSteps,
-): Promise<RestoreResult> {
-  const resume = input.resume;
-  const status: RestoreStatus = {
-    workflowType,
-    phase: 'planning',
-    step: 'listing the restore source',
-    plan: resume?.plan,
-    maxWaitSeconds: input.maxWaitSeconds,
-    run: resume?.run ?? 1,
-  };
-  if (resume?.progress) showProgress(status, resume.progress);
-  setHandler(statusQuery, () => status);
-  const enter = (phase: RestoreStatus['phase'], step: string) => {
-    status.phase = phase;
-    status.step = step;
-    log.info(`${workflowType}: ${step}`);
-  };
+): { input: T; resume?: RestoreResumeState } {
+  const { input, legacyResume } = splitLegacyResume(rawInput);
+  const parsed = parseInput(schema, input, workflowType);
+  const given = resume ?? legacyResume;
+  if (given === undefined) return { input: parsed };
+  return { input: parsed, resume: parseInput(restoreResumeState, given, `${workflowType} (resume state)`) };
+}
 
-  try {
-    let state: RestoreResumeState;
-    if (resume) {
-      state = resume;
-    } else {
-      const plan = await makePlan(input, steps);
-      status.plan = plan;
-      if (input.dryRun) return dryRunResult(workflowType, plan, input);
-      enter('restoring', `restoring ${plan.targetInstanceId}`);
-      const restored = await steps.restore(plan);
-      status.instance = { ...restored.instance, elapsedSeconds: 0, polls: 0 };
-      state = { plan, adopted: restored.adopted, waitStartedAtMs: Date.now(), polls: 0, run: 1 };
-    }
+/** The owner of what the `status` query shows: each step changes it through these methods. */
+export class RestoreTracker {
+  private readonly status: RestoreStatus;
 
-    // 3. Wait for restoration (continues as new every few polls).
-    enter('waiting', `waiting for ${state.plan.targetInstanceId} to become available`);
-    const instance = state.progress?.available ? state.progress : await waitForAvailable(input, state, status);
-    if (workflowInfo().historyLength > SWITCH_EVENTS_LIMIT) {
-      await continueAsNew({ ...input, resume: { ...state, run: state.run + 1 } });
-    }
-
-    // 4. Verify the restored database, before anything points at it.
-    const endpoints = await currentEndpoints(input, state.plan, instance);
-    const checks = await verifyNewInstance(input, state.plan, instance, endpoints, enter);
-
-    // 5. Update the application to use the new endpoint, then check that it rolled out.
-    const databaseHost = await switchDatabaseHost(input, state.plan, instance, endpoints, enter);
-
-    // 6. The input's checks, after the switch. None natural: step 4 queried the new instance.
-    const changed = !state.adopted || (databaseHost?.changed ?? false);
-    const { verification, healthy, suffix } = await verifyAfter({
-      changed,
-      natural: [],
-      given: input.verify,
-      reason: `after restoring ${state.plan.sourceInstanceId} into ${instance.instanceId}`,
-    });
-
-    enter(
-      'completed',
-      `${state.plan.targetInstanceId} is available${input.verifyQueries ? ' and verified' : ' (not verified: no verification queries given)'}`,
-    );
-    return {
+  constructor(
+    readonly workflowType: string,
+    input: RestoreCommonInput,
+    resume: RestoreResumeState | undefined,
+  ) {
+    this.status = {
       workflowType,
-      dryRun: false,
-      changed,
-      verified: input.verifyQueries !== undefined && healthy,
-      ...(verification ? { verification } : {}),
-      from: describeInstance(state.plan.sourceInstanceId, state.plan.sourceEndpoint),
-      to: describeInstance(instance.instanceId, instance.endpoint),
-      plan: state.plan,
-      adopted: state.adopted,
-      instance: {
-        instanceId: instance.instanceId,
-        status: instance.status,
-        endpoint: instance.endpoint,
-        port: instance.port,
-      },
-      databaseHost,
-      checks,
-      waitedSeconds: instance.elapsedSeconds,
-      polls: instance.polls,
-      message: `${completionMessage(state.plan, instance, databaseHost, checks)}${suffix}`,
+      phase: 'planning',
+      step: 'listing the restore source',
+      plan: resume?.plan,
+      maxWaitSeconds: input.maxWaitSeconds,
+      run: resume?.run ?? 1,
     };
-  } catch (error) {
-    // continue-as-new is thrown too: only real failures mark the status.
-    if (!(error instanceof ContinueAsNew)) {
-      status.phase = 'failed';
-      status.error = failureMessage(error);
+    if (resume?.progress) this.showProgress(resume.progress);
+    setHandler(statusQuery, () => this.status);
+  }
+
+  enter(phase: RestoreStatus['phase'], step: string): void {
+    this.status.phase = phase;
+    this.status.step = step;
+    log.info(`${this.workflowType}: ${step}`);
+  }
+
+  planned(plan: RestorePlan): void {
+    this.status.plan = plan;
+  }
+
+  /** The restore call answered: the wait starts now, on the workflow's clock. */
+  restoreStarted(plan: RestorePlan, started: RestoreStarted): RestoreResumeState {
+    this.status.instance = { ...started.instance, elapsedSeconds: 0, polls: 0 };
+    return { plan, adopted: started.adopted, waitStartedAtMs: Date.now(), polls: 0, run: 1 };
+  }
+
+  showProgress(progress: InstanceProgress): void {
+    const { available: _available, ...shown } = progress;
+    this.status.instance = shown;
+    this.status.step = `${progress.instanceId} is ${progress.status} after ${progress.elapsedSeconds}s (${progress.polls} polls)`;
+  }
+
+  /** Runs the procedure; a real failure (not continue-as-new, which is thrown too) marks the status. */
+  async track<R>(body: () => Promise<R>): Promise<R> {
+    try {
+      return await body();
+    } catch (error) {
+      if (!(error instanceof ContinueAsNew)) {
+        this.status.phase = 'failed';
+        this.status.error = failureMessage(error);
+      }
+      throw error;
     }
-    throw error;
   }
 }
 
-async function makePlan(input: RestoreCommonInput, steps: RestoreSteps): Promise<RestorePlan> {
+type PlanBase = Pick<RestorePlan, 'sourceInstanceId' | 'targetInstanceId' | 'before'>;
+export type PlannedSource<S extends RestoreSource> = PlanBase &
+  Pick<RestorePlan, 'snapshots' | 'restorableWindow'> & { source: S };
+
+/**
+ * The plan: the new instance's name, the source chosen by `chooseSource` (which checks the pin's
+ * source against the input), the settings copied from the source instance and, with an app, its
+ * DATABASE_HOST as it is now.
+ */
+export async function planRestore<S extends RestoreSource>(
+  input: RestoreCommonInput,
+  tracker: RestoreTracker,
+  chooseSource: (base: PlanBase, pin: RdsRestorePin | undefined) => Promise<PlannedSource<S>>,
+): Promise<RestorePlan & { source: S }> {
   const pin = input.pin;
   if (pin && input.targetInstanceId && pin.targetInstanceId !== input.targetInstanceId) {
     throw procedureFailure(
@@ -174,14 +178,15 @@ async function makePlan(input: RestoreCommonInput, steps: RestoreSteps): Promise
       `rds: targetInstanceId must differ from sourceInstanceId "${input.sourceInstanceId}"`,
     );
   }
+  // In this order (the source's calls first): running histories hold these three in one task.
   const [planned, source, currentHost] = await Promise.all([
-    steps.plan({ sourceInstanceId: input.sourceInstanceId, targetInstanceId, before: input.before }, pin),
-    aws.describeInstance({ instanceId: input.sourceInstanceId }),
-    input.app ? aws.getDeploymentEnv({ ...input.app, name: input.app.env }) : Promise.resolve(undefined),
+    chooseSource({ sourceInstanceId: input.sourceInstanceId, targetInstanceId, before: input.before }, pin),
+    rds.describeInstance({ instanceId: input.sourceInstanceId }),
+    input.app ? kubernetes.getDeploymentEnv({ ...input.app, name: input.app.env }) : Promise.resolve(undefined),
   ]);
   const newEndpoint = predictEndpoint(source?.endpoint, input.sourceInstanceId, targetInstanceId);
   if (input.app) checkPinnedHost(input, pin, currentHost?.value, newEndpoint);
-  return {
+  const plan = {
     ...planned,
     sourceEndpoint: source?.endpoint,
     settings: restoreSettings(input, source?.settings),
@@ -195,6 +200,8 @@ async function makePlan(input: RestoreCommonInput, steps: RestoreSteps): Promise
       to: newEndpoint,
     },
   };
+  tracker.planned(plan);
+  return plan;
 }
 
 /**
@@ -216,18 +223,26 @@ function checkPinnedHost(
   );
 }
 
-async function waitForAvailable(
+/**
+ * Polls until the new instance is available, pausing on durable timers. Continues as new (with
+ * the wait's state as the next run's second argument) between polls and, once available, when
+ * the run is too long for the steps after the wait.
+ */
+export async function waitUntilAvailable(
   input: RestoreCommonInput,
   state: RestoreResumeState,
-  status: RestoreStatus,
+  tracker: RestoreTracker,
 ): Promise<InstanceProgress> {
+  tracker.enter('waiting', `waiting for ${state.plan.targetInstanceId} to become available`);
+  const continueWait = () => continueAsNew(input, { ...state, run: state.run + 1 });
   const record = (progress: InstanceProgress) => {
     state.polls = progress.polls;
     state.progress = progress;
-    showProgress(status, progress);
+    tracker.showProgress(progress);
   };
-  for (;;) {
-    const progress = await waiting
+  let progress = state.progress;
+  while (!progress?.available) {
+    progress = await rdsWait
       .waitForInstanceAvailable({
         instanceId: state.plan.targetInstanceId,
         waitStartedAtMs: state.waitStartedAtMs,
@@ -245,22 +260,16 @@ async function waitForAvailable(
         throw error;
       });
     record(progress);
-    if (progress.available) return progress;
+    if (progress.available) break;
     await sleep(nextPollDelaySeconds(progress.polls, input.maxPollIntervalSeconds) * 1000);
     // The next run starts with the poll that is due now.
-    if (workflowInfo().historyLength >= WAIT_EVENTS_PER_RUN) {
-      await continueAsNew({ ...input, resume: { ...state, run: state.run + 1 } });
-    }
+    if (runIsLong('betweenPolls')) await continueWait();
   }
+  if (runIsLong('beforeSwitch')) await continueWait();
+  return progress;
 }
 
-function showProgress(status: RestoreStatus, progress: InstanceProgress): void {
-  const { available: _available, ...shown } = progress;
-  status.instance = shown;
-  status.step = `${progress.instanceId} is ${progress.status} after ${progress.elapsedSeconds}s (${progress.polls} polls)`;
-}
-
-interface Endpoints {
+export interface Endpoints {
   /** Where the application (or, without one, the source instance) points now. */
   old: string;
   /** The restored instance's endpoint. */
@@ -268,7 +277,7 @@ interface Endpoints {
 }
 
 /** The old and the new endpoint, as the failure messages name them. */
-async function currentEndpoints(
+export async function currentEndpoints(
   input: RestoreCommonInput,
   plan: RestorePlan,
   instance: InstanceProgress,
@@ -279,7 +288,7 @@ async function currentEndpoints(
       `rds: instance "${instance.instanceId}" is available but reports no endpoint`,
     );
   }
-  const current = input.app ? await aws.getDeploymentEnv({ ...input.app, name: input.app.env }) : undefined;
+  const current = input.app ? await kubernetes.getDeploymentEnv({ ...input.app, name: input.app.env }) : undefined;
   const old = input.app
     ? (current?.value ?? '(unset)')
     : (plan.sourceEndpoint ?? `instance "${plan.sourceInstanceId}"`);
@@ -287,12 +296,12 @@ async function currentEndpoints(
 }
 
 /** Runs the verification queries on the new instance; a failure leaves the application where it is. */
-async function verifyNewInstance(
+export async function verifyRestoredInstance(
   input: RestoreCommonInput,
   plan: RestorePlan,
   instance: InstanceProgress,
   endpoints: Endpoints,
-  enter: (phase: RestoreStatus['phase'], step: string) => void,
+  tracker: RestoreTracker,
 ): Promise<VerificationCheck[]> {
   if (!input.verifyQueries) return [];
   const { host, port, ...rest } = input.verifyQueries;
@@ -306,7 +315,7 @@ async function verifyNewInstance(
       `rds: verification of restored instance "${instance.instanceId}" (${endpoints.new}) failed: ${why}; ${kept}`,
       cause,
     );
-  enter('verifying', `running ${rest.queries.length} verification queries on ${target} before switching`);
+  tracker.enter('verifying', `running ${rest.queries.length} verification queries on ${target} before switching`);
   let checks: VerificationCheck[];
   try {
     checks = await database.verifyDatabase({ ...rest, host: target, port: port ?? instance.port ?? 5432 });
@@ -323,23 +332,26 @@ async function verifyNewInstance(
  * `kubectl set env` to the new endpoint, then `kubectl rollout status`. When either fails, the
  * old value is set back (the same idempotent call) and the procedure fails naming both endpoints.
  */
-async function switchDatabaseHost(
+export async function switchDatabaseHost(
   input: RestoreCommonInput,
   plan: RestorePlan,
   instance: InstanceProgress,
   endpoints: Endpoints,
-  enter: (phase: RestoreStatus['phase'], step: string) => void,
+  tracker: RestoreTracker,
 ): Promise<RestoreResult['databaseHost']> {
   if (!input.app || !plan.databaseHost) return undefined;
   const app = input.app;
   const previous = endpoints.old === '(unset)' ? undefined : endpoints.old;
   checkPinnedHost(input, plan.pin, previous, endpoints.new);
   const ref = { namespace: app.namespace, deployment: app.deployment, container: app.container, name: app.env };
-  enter('switching', `setting ${app.env}=${endpoints.new} on deployment/${app.deployment} in ${app.namespace}`);
+  tracker.enter('switching', `setting ${app.env}=${endpoints.new} on deployment/${app.deployment} in ${app.namespace}`);
   try {
-    const set = await aws.setDeploymentEnv({ ...ref, value: endpoints.new });
-    enter('verifying-app', `waiting for deployment/${app.deployment} to roll out with ${app.env}=${endpoints.new}`);
-    await waiting.waitForRollout({
+    const set = await kubernetes.setDeploymentEnv({ ...ref, value: endpoints.new });
+    tracker.enter(
+      'verifying-app',
+      `waiting for deployment/${app.deployment} to roll out with ${app.env}=${endpoints.new}`,
+    );
+    await rollout.waitForRollout({
       namespace: app.namespace,
       deployment: app.deployment,
       timeoutSeconds: app.rolloutTimeoutSeconds,
@@ -363,9 +375,9 @@ async function switchDatabaseHost(
         error as Error,
       );
     }
-    enter('switching-back', `setting ${app.env} back to ${previous} on deployment/${app.deployment}`);
+    tracker.enter('switching-back', `setting ${app.env} back to ${previous} on deployment/${app.deployment}`);
     try {
-      await aws.setDeploymentEnv({ ...ref, value: previous });
+      await kubernetes.setDeploymentEnv({ ...ref, value: previous });
     } catch (backError) {
       throw procedureFailure(
         'VerificationFailed',
@@ -388,7 +400,8 @@ function describeInstance(instanceId: string, endpoint?: string): string {
   return endpoint ? `instance "${instanceId}" (${endpoint})` : `instance "${instanceId}"`;
 }
 
-function dryRunResult(workflowType: string, plan: RestorePlan, input: RestoreCommonInput): RestoreResult {
+/** What the run would do, and the pin an apply must be given to do exactly that. */
+export function dryRunResult(workflowType: string, plan: RestorePlan, input: RestoreCommonInput): RestoreResult {
   const from =
     plan.source.kind === 'snapshot'
       ? `snapshot "${plan.source.snapshotId}"`
@@ -426,6 +439,51 @@ function dryRunResult(workflowType: string, plan: RestorePlan, input: RestoreCom
 /** "latest" moves on while a plan waits for approval: the pin fixes the time the plan showed. */
 function pinnedRestoreTime(restoreTime: string, latest: string | undefined): string {
   return restoreTime === 'latest' && latest ? latest : restoreTime;
+}
+
+export interface RestoreOutcome {
+  state: RestoreResumeState;
+  instance: InstanceProgress;
+  checks: VerificationCheck[];
+  databaseHost: RestoreResult['databaseHost'];
+  changed: boolean;
+  /** The checks after the switch (verifyAfter). */
+  after: { verification?: RestoreResult['verification']; healthy: boolean; suffix: string };
+}
+
+/** The result of a restore that ran to the end; marks the status completed. */
+export function completedResult(
+  input: RestoreCommonInput,
+  tracker: RestoreTracker,
+  { state, instance, checks, databaseHost, changed, after }: RestoreOutcome,
+): RestoreResult {
+  const { plan } = state;
+  tracker.enter(
+    'completed',
+    `${plan.targetInstanceId} is available${input.verifyQueries ? ' and verified' : ' (not verified: no verification queries given)'}`,
+  );
+  return {
+    workflowType: tracker.workflowType,
+    dryRun: false,
+    changed,
+    verified: input.verifyQueries !== undefined && after.healthy,
+    ...(after.verification ? { verification: after.verification } : {}),
+    from: describeInstance(plan.sourceInstanceId, plan.sourceEndpoint),
+    to: describeInstance(instance.instanceId, instance.endpoint),
+    plan,
+    adopted: state.adopted,
+    instance: {
+      instanceId: instance.instanceId,
+      status: instance.status,
+      endpoint: instance.endpoint,
+      port: instance.port,
+    },
+    databaseHost,
+    checks,
+    waitedSeconds: instance.elapsedSeconds,
+    polls: instance.polls,
+    message: `${completionMessage(plan, instance, databaseHost, checks)}${after.suffix}`,
+  };
 }
 
 function completionMessage(
