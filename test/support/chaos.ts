@@ -176,22 +176,93 @@ export function dealBoundaries(boundaries: Boundary[], scheduled: Scheduled[], l
   return dealt.map((l) => l.boundaries.sort((x, y) => order.get(x.key)! - order.get(y.key)!));
 }
 
-/** Resolves once `key` has completed in `workflowId` (polled from its histories). */
+/**
+ * Resolves true once `key` has completed in `workflowId`, or false when its runs ended without it
+ * or it never started before `closed()` (the incident's end). The history is followed with long
+ * polls (the server answers as events arrive), so a kill comes right after the completion and
+ * many lanes add no polling load to the server.
+ */
 export async function boundaryReached(
   client: Client,
   workflowId: string,
   incidentId: string,
   key: string,
+  closed: () => boolean,
   timeoutMs: number,
-): Promise<void> {
-  const cache = new Map<string, HistoryEvent[]>();
-  await waitFor(
-    `activity ${key} to complete in ${workflowId}`,
-    async () =>
-      (await completedActivities(client, workflowId, incidentId, cache)).boundaries.some((b) => b.key === key),
-    timeoutMs,
-    50,
-  );
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const role = roleOf(workflowId, incidentId);
+  const namespace = client.options.namespace;
+  const scheduled = new Map<string, string>();
+  const seen = new Map<string, number>();
+  // Each run numbers its events from 1: the scheduled ids are per run.
+  const completes = (e: HistoryEvent): boolean => {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '?');
+    const done = e.activityTaskCompletedEventAttributes;
+    if (!done) return false;
+    const type = scheduled.get(String(done.scheduledEventId)) ?? '?';
+    const n = (seen.get(type) ?? 0) + 1;
+    seen.set(type, n);
+    return `${role}/${type}#${n}` === key;
+  };
+  // The latest run's id (once the workflow exists), and the runs it continued from.
+  let runId: string | undefined;
+  for (;;) {
+    try {
+      runId = (await client.workflow.getHandle(workflowId).describe()).runId;
+      break;
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'WorkflowNotFoundError') throw error;
+      if (closed() || Date.now() > deadline) return false; // never started
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const earlier: HistoryEvent[][] = [];
+  let before = await firstEventOf(client, workflowId, runId);
+  while (before) {
+    const events = (await client.workflow.getHandle(workflowId, before).fetchHistory()).events ?? [];
+    earlier.unshift(events);
+    before = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+  }
+  for (const events of earlier) {
+    scheduled.clear();
+    if (events.some(completes)) return true;
+  }
+  scheduled.clear();
+  // Then the latest run from its start, as it grows.
+  let token: Uint8Array | undefined;
+  let next: string | undefined;
+  while (Date.now() < deadline) {
+    const page = await client.workflowService.getWorkflowExecutionHistory({
+      namespace,
+      execution: { workflowId, runId },
+      nextPageToken: token,
+      waitNewEvent: true,
+    });
+    for (const e of (page.history?.events ?? []) as HistoryEvent[]) {
+      if (completes(e)) return true;
+      next = e.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? next;
+    }
+    token = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    if (token) continue;
+    if (!next) return false; // the run closed without it
+    // It continued as new: follow the new run from its start.
+    runId = next;
+    next = undefined;
+    scheduled.clear();
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for activity ${key} to complete in ${workflowId}`);
+}
+
+/** The run a run continued from, read from its first event. */
+async function firstEventOf(client: Client, workflowId: string, runId: string): Promise<string | undefined> {
+  const page = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId, runId },
+    maximumPageSize: 1,
+  });
+  return page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
 }
 
 /** The running activity of this type in `handle`, once a worker has started it. */
@@ -206,7 +277,7 @@ export async function activityRunning(handle: WorkflowHandle, activityType: stri
       return new Date(Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6));
     },
     timeoutMs,
-    100,
+    250,
   );
 }
 
