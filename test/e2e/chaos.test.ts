@@ -395,4 +395,4 @@ test(`the worker SIGKILLed at every boundary (CHAOS_LANES=${CHAOS_LANES}) and in
   ).toBeGreaterThan(1);
   // One restore call per incident reached moto (a retried one adopts the instance).
   expect(aws.applied('RestoreDBInstanceFromDBSnapshot')).toHaveLength(lanes.length + 2);
-}, 600_000);
+}, 900_000);
