@@ -35,6 +35,7 @@ import {
 import { deploymentWithHistory, historyRows, imageOf } from '../support/deployments.js';
 import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
 import { createTestNamespace, deleteTestNamespace, ensureCluster, kubectl } from '../support/kubernetes.js';
+import { waitFor } from '../support/ports.js';
 import { startPostgres, type Postgres } from '../support/postgres.js';
 import { workerPool, type WorkerPool } from '../support/processes.js';
 import { startSlowRds, type SlowRds } from '../support/slowRds.js';
@@ -286,7 +287,8 @@ async function expectRolledBackOnce(run: Pick<LaneRun, 'lane' | 'result'>): Prom
   expect(await imageOf(namespace, lane.deployment)).toBe('registry.local/web:1.1');
 
   // Lambda: the alias on 2, moved by one UpdateAlias call that moto applied.
-  expect(await aliasVersion(awsEndpoint(), lane.functionName)).toBe('2');
+  // moto answered one read here with an HTML error page once (a 500 of its own): read again.
+  expect(await waitFor('the alias', () => aliasVersion(awsEndpoint(), lane.functionName), 10_000, 500)).toBe('2');
   const updates = aws.applied(
     (e) => e.action === 'UpdateAlias' && pathOf(e) === `/2015-03-31/functions/${lane.functionName}/aliases/production`,
   );
