@@ -69,12 +69,14 @@ const pools: WorkerPool[] = [];
 const awsEndpoint = () => ({ endpoint: moto.endpoint, region: moto.region });
 
 beforeAll(async () => {
-  [env, moto, pg, { kubeconfigPath }] = await Promise.all([
-    startDevServer(),
-    startSlowRds(),
-    startPostgres(),
-    ensureCluster(),
+  // Each server that did start is kept for afterAll to stop, even when another one failed.
+  const started = await Promise.allSettled([
+    startDevServer().then((e) => (env = e)),
+    startSlowRds().then((m) => (moto = m)),
+    startPostgres().then((p) => (pg = p)),
+    ensureCluster().then((c) => (kubeconfigPath = c.kubeconfigPath)),
   ]);
+  for (const s of started) if (s.status === 'rejected') throw s.reason;
   aws = await startFaultProxy({ name: 'aws', flavor: 'aws', target: moto.endpoint, faultRate: 0, dropAfterRate: 0 });
   namespace = await createTestNamespace('chaos');
   await moto.configure({ seconds: RDS_SECONDS });
