@@ -1,7 +1,7 @@
-// Support of the chaos test (test/e2e/chaos.test.ts): the activity boundaries of an incident and
+// Support of the chaos test (test/chaos/chaos.test.ts): the activity boundaries of an incident and
 // its child workflows read from their histories, and a seeded random for the kills inside waits.
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { HistoryEvent } from '../../src/temporal/histories.js';
+import type { HistoryEvent } from '../../tools/histories.js';
 import { waitFor } from './ports.js';
 
 /** An activity that completed: `<workflow role>/<activity type>#<n-th of that type in the role>`. */

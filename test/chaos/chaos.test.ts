@@ -14,9 +14,9 @@
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { ServiceError, WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { seedLambdaFunction } from '../../src/demo/seedLambda.js';
-import { seedRdsInstance } from '../../src/demo/seedRds.js';
-import { seedHostedZone } from '../../src/demo/seedRoute53.js';
+import { seedLambdaFunction } from '../../tools/demo/seedLambda.js';
+import { seedRdsInstance } from '../../tools/demo/seedRds.js';
+import { seedHostedZone } from '../../tools/demo/seedRoute53.js';
 import type { IncidentResult } from '../../src/workflows/incident/types.js';
 import { aliasVersion } from '../support/aws.js';
 import {
