@@ -75,7 +75,8 @@ function runIsLong(where: keyof typeof LEGACY_LIMITS): boolean {
 
 /**
  * The input, parsed by the procedure's public schema, and the resume state: the second argument,
- * or `input.resume` of a run continued by an earlier version (see splitLegacyResume).
+ * or `input.resume` of a run continued by an earlier version (see splitLegacyResume). Only a run
+ * that continued as new has either: a caller's `resume` is refused like any unknown field.
  */
 export function restoreArgs<T extends RestoreCommonInput>(
   schema: ZodType<T, ZodTypeDef, unknown>,
@@ -83,8 +84,17 @@ export function restoreArgs<T extends RestoreCommonInput>(
   resume: unknown,
   workflowType: string,
 ): { input: T; resume?: RestoreResumeState } {
-  const { input, legacyResume } = splitLegacyResume(rawInput);
+  const continued = workflowInfo().continuedFromExecutionRunId !== undefined;
+  const { input, legacyResume } = continued
+    ? splitLegacyResume(rawInput)
+    : { input: rawInput, legacyResume: undefined };
   const parsed = parseInput(schema, input, workflowType);
+  if (!continued && resume !== undefined) {
+    throw procedureFailure(
+      'InvalidInput',
+      `${workflowType}: invalid input: (second argument): the resume state is set only by the workflow when it continues as new`,
+    );
+  }
   const given = resume ?? legacyResume;
   if (given === undefined) return { input: parsed };
   return { input: parsed, resume: parseInput(restoreResumeState, given, `${workflowType} (resume state)`) };
