@@ -27,13 +27,12 @@ import {
   incidentActivities,
   incidentBoundaries,
   killCostMs,
-  seededRandom,
   type Scheduled,
   workflowIdOf,
   type Boundary,
 } from '../support/chaos.js';
 import { deploymentWithHistory, historyRows, imageOf } from '../support/deployments.js';
-import { startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
+import { seededRandom, startFaultProxy, type FaultProxy } from '../support/faultProxy.js';
 import { createTestNamespace, deleteTestNamespace, ensureCluster, kubectl } from '../support/kubernetes.js';
 import { waitFor } from '../support/ports.js';
 import { startPostgres, type Postgres } from '../support/postgres.js';

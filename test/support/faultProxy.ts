@@ -98,8 +98,8 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** mulberry32: a small seeded PRNG, so a seed replays the same draws. */
-function prng(seed: number): () => number {
+/** mulberry32: a small seeded PRNG, so a seed replays the same draws (FAULT_SEED, CHAOS_SEED). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -260,7 +260,7 @@ function kubernetesAnswer(kind: 'status500' | 'status503' | 'throttle', retryAft
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
   const seed = options.seed ?? FAULT_SEED;
-  const random = prng(seed ^ hashName(options.name));
+  const random = seededRandom(seed ^ hashName(options.name));
   const faultRate = options.faultRate ?? FAULT_RATE;
   const kinds = options.kinds ?? BEFORE_FORWARD;
   const [minLatency, maxLatency] = options.latencyMs ?? [50, 300];
@@ -275,7 +275,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const droppedWrites = new Set<string>();
   // Kinds are dealt in shuffled rounds, so a few faults already include every kind.
-  const shuffle = prng(seed ^ hashName(`${options.name}/kinds`));
+  const shuffle = seededRandom(seed ^ hashName(`${options.name}/kinds`));
   let round: FaultKind[] = [];
   const nextKind = (): FaultKind => {
     if (round.length === 0) {
