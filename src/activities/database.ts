@@ -6,6 +6,7 @@ import pg from 'pg';
 import { evaluateQuery, type QueryExpectation } from '../domain/databaseChecks.js';
 import type { VerificationCheck } from '../domain/verification.js';
 import { nonRetryable, type FailureTypeName } from './failures.js';
+import { keepHeartbeating } from './waiting.js';
 
 /** A PostgreSQL database and how to log in to it (verification, migration rollbacks). */
 export interface DatabaseConnection {
@@ -76,6 +77,8 @@ export function createDatabaseActivities(env: NodeJS.ProcessEnv = process.env) {
     const where = describeDatabase(input);
     const password = passwordOf(input, env, { context: 'database', type: 'InvalidInput' });
     const client = databaseClient(input, password);
+    // A query may run up to its statement timeout: the heartbeat says the worker is alive meanwhile.
+    const stopHeartbeating = keepHeartbeating();
     try {
       await client.connect();
       await client.query('BEGIN TRANSACTION READ ONLY');
@@ -96,6 +99,7 @@ export function createDatabaseActivities(env: NodeJS.ProcessEnv = process.env) {
     } catch (error) {
       throw queryError(error, `database: ${where}`);
     } finally {
+      stopHeartbeating();
       await client.end().catch(() => undefined);
     }
   }

@@ -11,6 +11,22 @@ import { nonRetryable } from './failures.js';
  */
 export const MAX_FAILED_POLLS_IN_A_ROW = 5;
 
+/**
+ * Heartbeats every `intervalMs` until the returned stop is called: for an activity that waits on
+ * one long call (a query, a CLI), so a dead worker is noticed at the heartbeat timeout rather than
+ * at start-to-close. Outside an activity (unit use) it does nothing.
+ */
+export function keepHeartbeating(details?: () => unknown, intervalMs = 5_000): () => void {
+  let ctx: Context;
+  try {
+    ctx = Context.current();
+  } catch {
+    return () => undefined;
+  }
+  const timer = setInterval(() => ctx.heartbeat(details?.()), intervalMs);
+  return () => clearInterval(timer);
+}
+
 export interface WaitProgress<P> {
   /** Epoch ms of the first attempt's start, carried across retries. */
   startedAt: number;

@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createDatabaseActivities } from '../../src/activities/database.js';
 import { seedVerificationDatabase, startPostgres, type Postgres } from '../support/postgres.js';
-import { runActivity } from '../support/activityContext.js';
+import { activityContext, runActivity } from '../support/activityContext.js';
 
 let pgServer: Postgres;
 let database: ReturnType<typeof createDatabaseActivities>;
@@ -87,4 +87,15 @@ test('a password variable the worker lacks is named in a non-retryable error', a
     queries: [{ check: 'rows', sql: 'SELECT 1' }],
   }).catch((e: unknown) => e);
   expect((error as ApplicationFailure).message).toContain('the worker has no MISSING_DB_PASSWORD (passwordEnv)');
+});
+
+test('heartbeats while a query runs, so a dead worker is noticed at the heartbeat timeout', async () => {
+  const ctx = activityContext();
+  const [check] = await ctx.run(database.verifyDatabase, {
+    ...connection(),
+    queries: [{ check: 'slow query', sql: 'SELECT 1 FROM pg_sleep(5.5)', expect: { equals: '1' } }],
+  });
+  expect(check).toMatchObject({ passed: true, observed: '1' });
+  // Every 5 s while the 5.5-s query ran: one heartbeat at least.
+  expect(ctx.heartbeats.length).toBeGreaterThanOrEqual(1);
 });

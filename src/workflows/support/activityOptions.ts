@@ -39,6 +39,8 @@ export const heartbeatingWait: ActivityOptions = waitingCall(15 * 60, 15);
 export const databaseQuery: ActivityOptions = {
   ...cloudApiCall,
   startToCloseTimeout: '2 minutes',
+  // The queries heartbeat while they run: a dead worker costs 20 s, not the 2 minutes.
+  heartbeatTimeout: '20 seconds',
 };
 
 /**
