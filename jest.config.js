@@ -13,9 +13,6 @@ export default {
   // Only code: .data holds etcd's *.snap files, which jest would take for obsolete snapshots.
   roots: ['<rootDir>/test', '<rootDir>/src'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // The chaos test (5-10 minutes, docs/testing.md#chaos) runs with `npm run test:chaos`, not in
-  // `npm test`: it is not yet proven three runs in a row, and a red CI would hold everything back.
-  testPathIgnorePatterns: process.env.CHAOS === '1' ? ['/node_modules/'] : ['/node_modules/', '<rootDir>/test/chaos/'],
   testTimeout: 120_000,
   // Temporal servers and moto are real processes: a few test files at a time on two cores.
   maxWorkers: 2,
