@@ -8,7 +8,9 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   setupFiles: ['<rootDir>/test/support/setup.ts'],
-  // Stops the local Kubernetes cluster if this run started it (a hand-started one is kept).
+  // Stops the local Kubernetes cluster if this run started it (a hand-started one, or another
+  // jest run's, is kept).
+  globalSetup: '<rootDir>/test/support/kubernetes-setup.js',
   globalTeardown: '<rootDir>/test/support/kubernetes-teardown.js',
   // Only code: .data holds etcd's *.snap files, which jest would take for obsolete snapshots.
   roots: ['<rootDir>/test', '<rootDir>/src'],

@@ -29,7 +29,7 @@ beforeAll(async () => {
     TRIGGER_PORT: String(ports.trigger),
     DATA_DIR: dataDir,
     // The cluster is shared with the other test files: this run's teardown stops it, not npm start.
-    K8S_STARTED_BY: 'jest',
+    K8S_STARTED_BY: process.env.K8S_STARTED_BY ?? 'jest',
     DEMO_RESTORE_SECONDS: '6',
     // READY before the cluster, which joins when the background tool install ends (a new machine).
     ROLLBACK_K8S_IN_BACKGROUND: '1',

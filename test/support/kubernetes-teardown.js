@@ -1,6 +1,7 @@
 // jest globalTeardown (plain JS: jest loads it outside its module mapper). Stops the local
-// Kubernetes cluster when this test run started it (up.sh records who did); a cluster started by
-// hand with `npm run k8s:up` or by `npm start` is left running.
+// Kubernetes cluster when this test run started it (up.sh records who did, named by
+// kubernetes-setup.js); a cluster started by hand with `npm run k8s:up`, by `npm start` or by
+// another jest run is left running.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,5 +19,6 @@ export default function globalTeardown() {
   } catch {
     return;
   }
-  if (startedBy === 'jest') execFileSync('bash', [path.join(root, 'scripts', 'k8s', 'down.sh')], { stdio: 'inherit' });
+  if (startedBy.startsWith('jest') && startedBy === process.env.K8S_STARTED_BY)
+    execFileSync('bash', [path.join(root, 'scripts', 'k8s', 'down.sh')], { stdio: 'inherit' });
 }

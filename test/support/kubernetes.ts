@@ -166,14 +166,3 @@ export async function withNamespace<T>(fn: (namespace: string) => Promise<T>, pr
     await deleteTestNamespace(ns);
   }
 }
-
-/** Stop the cluster, but only when a test run started it (for jest's globalTeardown). */
-export async function stopClusterIfStartedByTests(): Promise<void> {
-  const marker = path.join(k8sDataDir, 'started-by');
-  const { readFile } = await import('node:fs/promises');
-  const by = await readFile(marker, 'utf8').catch(() => '');
-  if (by.trim() === 'jest') {
-    const res = await run('bash', [path.join(repoRoot, 'scripts', 'k8s', 'down.sh')], { timeoutMs: 60_000 });
-    if (res.code !== 0) throw new Error(`scripts/k8s/down.sh failed:\n${res.stderr}`);
-  }
-}
