@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time.js';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { incidentWorkflowId } from '../src/domain/schemas/incidentRollback.js';
 import type { IncidentResult } from '../src/workflows/incident/types.js';
 import { kubectlPath, type Cluster, type FirstChangeWatch } from './support/cluster.js';
@@ -128,7 +128,7 @@ export async function incidentBreakdown(client: Client, service: string, sentAtE
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
     for (const event of history.events ?? []) {
       const at = tsToMs(event.eventTime) - sentAtEpochMs;
-      const type = temporal.api.enums.v1.EventType[event.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? '?';
+      const type = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? '?';
       const detail =
         event.activityTaskScheduledEventAttributes?.activityType?.name ??
         event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ??
