@@ -33,6 +33,8 @@ export interface PollOptions<P, R> {
   backoff?: number;
   maxIntervalMs?: number;
   describe?: (progress: P) => string;
+  /** Resolves when a new reading is worth taking before the interval is up (a watch event). */
+  wake?: () => Promise<unknown>;
 }
 
 export async function pollUntil<P, R>(options: PollOptions<P, R>): Promise<R & { waited: WaitProgress<P> }> {
@@ -82,7 +84,15 @@ export async function pollUntil<P, R>(options: PollOptions<P, R>): Promise<R & {
         `timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for ${options.what}${detail}`,
       );
     }
-    await ctx.sleep(interval);
+    await sleepOrWake(ctx, interval, options.wake);
     interval = Math.min(interval * (options.backoff ?? 1), options.maxIntervalMs ?? interval);
   }
+}
+
+/** The interval's sleep, cut short by `wake`; a cancelled activity still ends the sleep with its failure. */
+async function sleepOrWake(ctx: Context, ms: number, wake?: () => Promise<unknown>): Promise<void> {
+  if (!wake) return ctx.sleep(ms);
+  const sleeping = ctx.sleep(ms);
+  sleeping.catch(() => undefined); // raced below; a later cancellation must not go unhandled
+  await Promise.race([sleeping, wake()]);
 }

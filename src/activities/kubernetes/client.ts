@@ -194,6 +194,51 @@ export class KubeClient {
     return (await this.loaded).config;
   }
 
+  /**
+   * A watch on a collection (narrowed by `query`, e.g. a fieldSelector) that only counts its events,
+   * so a poller can wake on a change instead of sleeping out its interval (kubectl rollout status
+   * watches too). It never fails its caller: a watch that cannot open (no watch verb, a proxy that
+   * does not stream) or that ends leaves the poller on its interval, and `problem` says why.
+   */
+  changeFeed(path: string, query: Record<string, string>): ChangeFeed {
+    let events = 0;
+    let waiters: (() => void)[] = [];
+    let stopped = false;
+    let controller: AbortController | undefined;
+    const feed: ChangeFeed = {
+      events: () => events,
+      changedSince: (seen) =>
+        events > seen ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
+      stop: () => {
+        stopped = true;
+        controller?.abort();
+        const pending = waiters;
+        waiters = [];
+        for (const wake of pending) wake();
+      },
+    };
+    const ended = (error: unknown) => {
+      if (error && !stopped) feed.problem = error instanceof Error ? error.message : String(error);
+    };
+    void (async () => {
+      const [{ Watch }, { config }] = await Promise.all([loadClientNode(), this.loaded]);
+      if (stopped) return;
+      controller = await new Watch(config).watch(
+        path,
+        query,
+        () => {
+          events += 1;
+          const pending = waiters;
+          waiters = [];
+          for (const wake of pending) wake();
+        },
+        ended,
+      );
+      if (stopped) controller.abort();
+    })().catch(ended);
+    return feed;
+  }
+
   // Without `call`, a failed request rejects with the raw KubeApiError (for callers that decide by status).
   get<T>(path: string, call: KubeCall & Allowing): Promise<T | undefined>;
   get<T>(path: string, call?: KubeCall): Promise<T>;
@@ -214,6 +259,17 @@ export class KubeClient {
   delete<T>(path: string, body?: unknown, call?: KubeCall): Promise<T | undefined> {
     return this.send<T>('DELETE', path, body, undefined, call);
   }
+}
+
+/** What changeFeed returns: a count of watch events and a way to wait for the next one. */
+export interface ChangeFeed {
+  /** Events seen so far. */
+  events(): number;
+  /** Resolves once more than `seen` events were seen (at once if already), or when stopped. */
+  changedSince(seen: number): Promise<void>;
+  stop(): void;
+  /** Why the watch could not open or ended early, if it did. */
+  problem?: string;
 }
 
 /**
