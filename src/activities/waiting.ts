@@ -89,10 +89,16 @@ export async function pollUntil<P, R>(options: PollOptions<P, R>): Promise<R & {
   }
 }
 
-/** The interval's sleep, cut short by `wake`; a cancelled activity still ends the sleep with its failure. */
+/**
+ * The interval's sleep, cut short by `wake` (its timer cleared, so a long interval does not hold
+ * the process); a cancelled activity still ends it with its CancelledFailure, as ctx.sleep does.
+ */
 async function sleepOrWake(ctx: Context, ms: number, wake?: () => Promise<unknown>): Promise<void> {
   if (!wake) return ctx.sleep(ms);
-  const sleeping = ctx.sleep(ms);
-  sleeping.catch(() => undefined); // raced below; a later cancellation must not go unhandled
-  await Promise.race([sleeping, wake()]);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), wake(), ctx.cancelled]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -204,37 +204,60 @@ export class KubeClient {
     let events = 0;
     let waiters: (() => void)[] = [];
     let stopped = false;
-    let controller: AbortController | undefined;
+    let request: http.ClientRequest | undefined;
+    const wakeAll = () => {
+      const pending = waiters;
+      waiters = [];
+      for (const wake of pending) wake();
+    };
     const feed: ChangeFeed = {
       events: () => events,
       changedSince: (seen) =>
         events > seen ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
       stop: () => {
         stopped = true;
-        controller?.abort();
-        const pending = waiters;
-        waiters = [];
-        for (const wake of pending) wake();
+        request?.destroy();
+        wakeAll();
       },
     };
     const ended = (error: unknown) => {
-      if (error && !stopped) feed.problem = error instanceof Error ? error.message : String(error);
+      if (!stopped) feed.problem = error instanceof Error ? error.message : String(error);
     };
     void (async () => {
-      const [{ Watch }, { config }] = await Promise.all([loadClientNode(), this.loaded]);
+      const { config, server } = await this.loaded;
+      const url = new URL(`${server}${path}`);
+      url.searchParams.set('watch', 'true');
+      for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+      const options: https.RequestOptions = {
+        method: 'GET',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        headers: { Accept: 'application/json' },
+      };
+      await config.applyToHTTPSOptions(options);
       if (stopped) return;
-      controller = await new Watch(config).watch(
-        path,
-        query,
-        () => {
-          events += 1;
-          const pending = waiters;
-          waiters = [];
-          for (const wake of pending) wake();
-        },
-        ended,
-      );
-      if (stopped) controller.abort();
+      // Our own request (not client-node's Watch), so stop() can end it at any moment.
+      request = (url.protocol === 'https:' ? https : http).request(options, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          ended(new Error(`watch answered HTTP ${res.statusCode}`));
+          return;
+        }
+        res.setEncoding('utf8');
+        // One JSON line per event; only their arrival matters (the poller reads afresh).
+        res.on('data', (chunk: string) => {
+          const lines = chunk.split('\n').length - 1;
+          if (lines === 0) return;
+          events += lines;
+          wakeAll();
+        });
+        res.on('end', () => ended(new Error('watch closed by the API server')));
+        res.on('error', ended);
+      });
+      request.on('error', ended);
+      request.end();
     })().catch(ended);
     return feed;
   }
