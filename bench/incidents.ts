@@ -5,6 +5,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time.js';
+import proto from '@temporalio/proto';
 import { incidentWorkflowId } from '../src/domain/schemas/incidentRollback.js';
 import type { IncidentResult } from '../src/workflows/incident/types.js';
 import { kubectlPath, type Cluster, type FirstChangeWatch } from './support/cluster.js';
@@ -72,6 +74,8 @@ export interface EndToEnd {
   /** `kubectl rollout undo` alone, as a process. */
   kubectlUndoMs: number[];
   failures: string[];
+  /** The last incident's service and when its alert was sent (epoch ms), for the breakdown. */
+  last?: { service: string; sentAtEpochMs: number };
 }
 
 /** Incident i, then kubectl on twin i, alternating so a busy moment of the machine hits both. */
@@ -94,6 +98,7 @@ export async function endToEnd(
       const handle = client.workflow.getHandle(incidentWorkflowId(BENCH_ENVIRONMENT, pair.incident));
       const outcome = (await handle.result()) as IncidentResult;
       const done = performance.now();
+      result.last = { service: pair.incident, sentAtEpochMs: performance.timeOrigin + posted.sentAt };
       if (outcome.outcome === 'rolled-back') {
         result.incidentMs.push(done - posted.sentAt);
         result.incidentFirstPatchMs.push((await changed) - posted.sentAt);
@@ -109,4 +114,31 @@ export async function endToEnd(
     result.kubectlMs.push(undoMs + statusMs);
   }
   return result;
+}
+
+/**
+ * Where one incident's time went (BENCH_BREAKDOWN=1): every history event of the incident and of
+ * the children it started (and theirs), in ms after the alert was sent, one line each.
+ */
+export async function incidentBreakdown(client: Client, service: string, sentAtEpochMs: number): Promise<string[]> {
+  const lines: string[] = [];
+  const queue = [incidentWorkflowId(BENCH_ENVIRONMENT, service)];
+  while (queue.length > 0) {
+    const workflowId = queue.shift()!;
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    for (const event of history.events ?? []) {
+      const at = tsToMs(event.eventTime) - sentAtEpochMs;
+      const type = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0]?.replace('EVENT_TYPE_', '') ?? '?';
+      const detail =
+        event.activityTaskScheduledEventAttributes?.activityType?.name ??
+        event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ??
+        event.markerRecordedEventAttributes?.markerName ??
+        event.timerStartedEventAttributes?.timerId ??
+        '';
+      const child = event.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId;
+      if (child) queue.push(child);
+      lines.push(`${at.toFixed(0).padStart(6)} ms  ${workflowId.padEnd(40)} ${type} ${detail}`);
+    }
+  }
+  return lines.sort((a, b) => Number(a.split(' ms')[0]) - Number(b.split(' ms')[0]));
 }

@@ -6,6 +6,7 @@
 //   BENCH_STORM_ALERTS   alerts in the storm (default 5000), BENCH_STORM_SERVICES (default 50),
 //   BENCH_STORM_SECONDS  the storm's duration (default 10)
 //   BENCH_WORKER_RUNS    worker starts per mode for goal 5 (default 3)
+//   BENCH_ONLY=incidents goals 1 and 2 only; BENCH_BREAKDOWN=1 prints where goal 2's last incident spent its time
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../src/codec/index.js';
 import { stopServices, type Service } from '../tools/local/processes.js';
-import { alertToFirstPatch, endToEnd } from './incidents.js';
+import { alertToFirstPatch, endToEnd, incidentBreakdown } from './incidents.js';
 import { alertStorm } from './storm.js';
 import {
   ensureCluster,
@@ -35,6 +36,7 @@ const STORM_ALERTS = numberFromEnv('BENCH_STORM_ALERTS', 5000);
 const STORM_SERVICES = numberFromEnv('BENCH_STORM_SERVICES', 50);
 const STORM_SECONDS = numberFromEnv('BENCH_STORM_SECONDS', 10);
 const WORKER_RUNS = numberFromEnv('BENCH_WORKER_RUNS', 3);
+const ONLY = process.env.BENCH_ONLY;
 
 interface Row {
   goal: string;
@@ -122,6 +124,10 @@ async function main(): Promise<void> {
       target: '<= 1.5x kubectl',
       met: e.failures.length === 0 && ratio <= 1.5,
     });
+    if (process.env.BENCH_BREAKDOWN === '1' && e.last) {
+      console.log(`bench: where ${e.last.service}'s time went (ms after the alert was sent):`);
+      for (const line of await incidentBreakdown(client, e.last.service, e.last.sentAtEpochMs)) console.log(line);
+    }
 
     console.log(`bench: goal 1, ${N} P0 incidents one after the other`);
     const a = await alertToFirstPatch(stack.triggerUrl, watch, p0);
@@ -143,6 +149,12 @@ async function main(): Promise<void> {
       target: '',
       met: undefined,
     });
+
+    if (ONLY === 'incidents') {
+      console.log('');
+      printTable(rows);
+      return;
+    }
 
     console.log(`bench: goal 3, ${STORM_ALERTS} alerts for ${STORM_SERVICES} services in ${STORM_SECONDS} s`);
     const s = await alertStorm(client, stack.triggerUrl, storm, {

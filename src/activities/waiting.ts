@@ -49,6 +49,8 @@ export interface PollOptions<P, R> {
   backoff?: number;
   maxIntervalMs?: number;
   describe?: (progress: P) => string;
+  /** Resolves when a new reading is worth taking before the interval is up (a watch event). */
+  wake?: () => Promise<unknown>;
 }
 
 export async function pollUntil<P, R>(options: PollOptions<P, R>): Promise<R & { waited: WaitProgress<P> }> {
@@ -98,7 +100,21 @@ export async function pollUntil<P, R>(options: PollOptions<P, R>): Promise<R & {
         `timed out after ${Math.round(options.timeoutMs / 1000)}s waiting for ${options.what}${detail}`,
       );
     }
-    await ctx.sleep(interval);
+    await sleepOrWake(ctx, interval, options.wake);
     interval = Math.min(interval * (options.backoff ?? 1), options.maxIntervalMs ?? interval);
+  }
+}
+
+/**
+ * The interval's sleep, cut short by `wake` (its timer cleared, so a long interval does not hold
+ * the process); a cancelled activity still ends it with its CancelledFailure, as ctx.sleep does.
+ */
+async function sleepOrWake(ctx: Context, ms: number, wake?: () => Promise<unknown>): Promise<void> {
+  if (!wake) return ctx.sleep(ms);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), wake(), ctx.cancelled]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -3,7 +3,14 @@
 // Plan, pin, apply and the rollback guard (contract.ts): a dry run returns the plan as `pin`; an
 // apply given the pin refuses a Deployment that moved; the undo marks the template it leaves, and
 // no later rollback goes onto a marked template without `allowMarkedTarget`.
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { KubernetesActivities } from '../activities/types.js';
 import { describeRevision, markedTargetMessage } from '../domain/kubernetes/rollbackMark.js';
 import { rolloutUndoSummary } from '../domain/incident/summaries.js';
@@ -18,13 +25,23 @@ import {
 } from '../domain/schemas/kubernetes.js';
 import { runFallbackLadder, type RungResult } from './kubernetes/fallbackLadder.js';
 import { waitAndVerify, type Verification } from './kubernetes/settle.js';
-import { cloudApiCall } from './support/activityOptions.js';
+import { cloudApiCall, localCloudRead } from './support/activityOptions.js';
 import { confirmationGate } from './support/confirmation.js';
 import { procedureFailure } from './support/failures.js';
 import { runProcedure, type ProcedureStart } from './support/procedure.js';
 import { verifyAfter } from './support/verifyAfter.js';
 
 const k8s = proxyActivities<KubernetesActivities>(cloudApiCall);
+const k8sLocal = proxyLocalActivities<KubernetesActivities>(localCloudRead);
+
+/**
+ * The plan and history reads run as local activities (issue 13, P0 latency): each saves a round
+ * trip through the task queue. Runs recorded before had them as activities and replay that way.
+ * The undo and the rollout wait stay activities: the one change is a boundary of its own (visible,
+ * retried apart), and a wait heartbeats.
+ */
+export const LOCAL_READS_PATCH = 'k8s-local-plan-reads';
+type Reads = Pick<KubernetesActivities, 'planRolloutUndo' | 'rolloutHistory'>;
 type UndoPlan = Awaited<ReturnType<KubernetesActivities['planRolloutUndo']>>;
 
 export interface KubernetesDeploymentRollbackResult extends ProcedureResult {
@@ -61,11 +78,12 @@ async function rollBackDeployment({
 }: ProcedureStart<KubernetesDeploymentRollbackInput, DeploymentPin>): Promise<KubernetesDeploymentRollbackResult> {
   const ref = { namespace: input.namespace, deployment: input.deployment };
   const gate = confirmationGate(progress);
+  const reads: Reads = patched(LOCAL_READS_PATCH) ? k8sLocal : k8s;
 
   // 1. View revision history and choose the revision (kubectl rollout history / undo); a pinned
   //    apply re-plans towards the pinned revision and refuses a Deployment that moved.
   progress.step('plan', 'reading rollout history');
-  const plan = await planUndo(ref, pin?.targetRevision ?? input.toRevision, pin);
+  const plan = await planUndo(reads, ref, pin?.targetRevision ?? input.toRevision, pin);
   if (pin) checkPin(input.deployment, plan, pin);
   const from = describeRevision(plan.currentRevision, plan.currentTemplateHash);
   const to = describeRevision(plan.targetRevision, plan.targetTemplateHash);
@@ -106,7 +124,7 @@ async function rollBackDeployment({
         targetTemplateHash: plan.targetTemplateHash,
       },
       fallbacks: [],
-      history: await k8s.rolloutHistory(ref),
+      history: await reads.rolloutHistory(ref),
     };
   }
   if (plan.paused) {
@@ -165,7 +183,7 @@ async function rollBackDeployment({
     reason: `after rolling back deployment.apps/${input.deployment} in "${input.namespace}" to ${to}`,
   });
   progress.step('done', undo.message);
-  const history = await k8s.rolloutHistory(ref);
+  const history = await reads.rolloutHistory(ref);
   return {
     ...planned,
     dryRun: false,
@@ -182,12 +200,13 @@ async function rollBackDeployment({
 
 /** The undo plan; with a pin, a pinned revision that is gone means the Deployment moved. */
 async function planUndo(
+  reads: Reads,
   ref: { namespace: string; deployment: string },
   toRevision: number | undefined,
   pin: DeploymentPin | undefined,
 ): Promise<UndoPlan> {
   try {
-    return await k8s.planRolloutUndo({ ...ref, toRevision });
+    return await reads.planRolloutUndo({ ...ref, toRevision });
   } catch (error) {
     const cause = error instanceof ActivityFailure ? error.cause : undefined;
     if (pin && cause instanceof ApplicationFailure && cause.type === 'NotFound') {

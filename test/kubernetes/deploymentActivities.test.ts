@@ -138,6 +138,34 @@ test('status waits until the rollout is done and reports kubectl message and rep
   expect(status.replicas).toEqual({ desired: 2, updated: 2, total: 2, available: 2 });
 });
 
+test('the rollout wait wakes on the Deployment watch, not after its poll interval', async () => {
+  // A 10-minute poll interval: without the watch the wait would sleep past this test's limit.
+  await kubectl(['set', 'image', 'deployment/web', 'app=registry.local/web:2.0'], { namespace });
+  const status = await run(k8s.waitForRollout, { namespace, deployment: 'web', timeoutSeconds: 60, pollSeconds: 600 });
+  expect(status).toMatchObject({ done: true, message: 'deployment "web" successfully rolled out' });
+  expect(status.replicas).toEqual({ desired: 2, updated: 2, total: 2, available: 2 });
+}, 60_000);
+
+test('a rollout wait whose watch cannot open still finishes by polling', async () => {
+  const real = KubeClient.load(kubeconfig);
+  const noWatch = Object.create(real) as KubeClient;
+  let fed = 0;
+  noWatch.changeFeed = (path, query) => {
+    fed += 1;
+    // A path the API server does not serve: the watch ends at once with a 404.
+    return real.changeFeed(`${path}-missing`, query);
+  };
+  await kubectl(['set', 'image', 'deployment/web', 'app=registry.local/web:2.0'], { namespace });
+  const status = await run(createKubernetesActivities(() => noWatch).waitForRollout, {
+    namespace,
+    deployment: 'web',
+    timeoutSeconds: 60,
+    pollSeconds: 1,
+  });
+  expect(fed).toBe(1);
+  expect(status).toMatchObject({ done: true, message: 'deployment "web" successfully rolled out' });
+});
+
 test('pods of the deployment are Running and Ready, and logs are reported unavailable without a kubelet', async () => {
   const pods = await run(k8s.podStatus, { namespace, deployment: 'web' });
   expect(pods).toMatchObject({ total: 2, running: 2, ready: 2, restarts: 0 });

@@ -5,6 +5,7 @@ import { Watch, KubeConfig } from '@kubernetes/client-node';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { abortSignal } from '../../src/workflows/incident/messages.js';
 import type { ProcedureStatus } from '../../src/workflows/support/progress.js';
 import {
   deploymentManifest,
@@ -20,6 +21,7 @@ import {
   kubectl,
   kubectlJson,
 } from '../support/kubernetes.js';
+import { waitForPhase } from '../support/incidentQueries.js';
 import { freePort, waitFor } from '../support/ports.js';
 import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
 import { eventSummaries } from '../support/userMetadata.js';
@@ -366,6 +368,49 @@ test('a second rollback refuses the template the first rolled back from, unless 
 
   await (await start({ deployment: 'web', allowMarkedTarget: true })).result();
   expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.2');
+});
+
+test('a P0 incident on a Deployment just rolled back plans locally, asks a person and changes nothing', async () => {
+  await deploymentWithHistory(namespace, 'web');
+  await (await start({ deployment: 'web' })).result();
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.1');
+  const revisions = await historyRows(namespace, 'web');
+
+  // The outage alert fires again: P0 rolls back at once, unless its plan says that would be unsafe.
+  n += 1;
+  const incident = await env.client.workflow.start('incidentRollback', {
+    args: [
+      {
+        service: 'web',
+        environment: 'production',
+        outage: true,
+        procedures: [{ type: 'kubernetesDeploymentRollback', input: { namespace, deployment: 'web' } }],
+        reason: 'web down again',
+        requestedBy: 'alertmanager',
+        refireWindowMinutes: 180,
+      },
+    ],
+    taskQueue,
+    workflowId: `k8s-incident-${process.pid}-${n}`,
+  });
+  const waiting = await waitForPhase(incident, 'awaiting-confirmation');
+  expect(waiting.severity).toBe('P0');
+  expect(waiting.refire).toMatch(/^kubernetesDeploymentRollback .*web was rolled back at .+, still failing$/);
+  // The plan's reads ran as local activities (markers), not through the task queue.
+  const plan = await env.client.workflow
+    .getHandle(`${incident.workflowId}-1-kubernetesDeploymentRollback-plan`)
+    .fetchHistory();
+  const scheduled = (plan.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
+  const local = (plan.events ?? []).filter(
+    (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+  );
+  expect(scheduled).toEqual([]);
+  expect(local.length).toBe(2);
+
+  await incident.signal(abortSignal, { by: 'ic-alice', reason: 'looking at the release instead' });
+  expect(await incident.result()).toMatchObject({ outcome: 'aborted' });
+  expect(await imageOf(namespace, 'web')).toBe('registry.local/web:1.1');
+  expect(await historyRows(namespace, 'web')).toEqual(revisions);
 });
 
 test('the mark survives kubectl rollout undo, which renumbers revisions and rewrites the annotations', async () => {

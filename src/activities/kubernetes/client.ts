@@ -194,6 +194,74 @@ export class KubeClient {
     return (await this.loaded).config;
   }
 
+  /**
+   * A watch on a collection (narrowed by `query`, e.g. a fieldSelector) that only counts its events,
+   * so a poller can wake on a change instead of sleeping out its interval (kubectl rollout status
+   * watches too). It never fails its caller: a watch that cannot open (no watch verb, a proxy that
+   * does not stream) or that ends leaves the poller on its interval, and `problem` says why.
+   */
+  changeFeed(path: string, query: Record<string, string>): ChangeFeed {
+    let events = 0;
+    let waiters: (() => void)[] = [];
+    let stopped = false;
+    let request: http.ClientRequest | undefined;
+    const wakeAll = () => {
+      const pending = waiters;
+      waiters = [];
+      for (const wake of pending) wake();
+    };
+    const feed: ChangeFeed = {
+      events: () => events,
+      changedSince: (seen) =>
+        events > seen ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
+      stop: () => {
+        stopped = true;
+        request?.destroy();
+        wakeAll();
+      },
+    };
+    const ended = (error: unknown) => {
+      if (!stopped) feed.problem = error instanceof Error ? error.message : String(error);
+    };
+    void (async () => {
+      const { config, server } = await this.loaded;
+      const url = new URL(`${server}${path}`);
+      url.searchParams.set('watch', 'true');
+      for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+      const options: https.RequestOptions = {
+        method: 'GET',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        headers: { Accept: 'application/json' },
+      };
+      await config.applyToHTTPSOptions(options);
+      if (stopped) return;
+      // Our own request (not client-node's Watch), so stop() can end it at any moment.
+      request = (url.protocol === 'https:' ? https : http).request(options, (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          ended(new Error(`watch answered HTTP ${res.statusCode}`));
+          return;
+        }
+        res.setEncoding('utf8');
+        // One JSON line per event; only their arrival matters (the poller reads afresh).
+        res.on('data', (chunk: string) => {
+          const lines = chunk.split('\n').length - 1;
+          if (lines === 0) return;
+          events += lines;
+          wakeAll();
+        });
+        res.on('end', () => ended(new Error('watch closed by the API server')));
+        res.on('error', ended);
+      });
+      request.on('error', ended);
+      request.end();
+    })().catch(ended);
+    return feed;
+  }
+
   // Without `call`, a failed request rejects with the raw KubeApiError (for callers that decide by status).
   get<T>(path: string, call: KubeCall & Allowing): Promise<T | undefined>;
   get<T>(path: string, call?: KubeCall): Promise<T>;
@@ -214,6 +282,17 @@ export class KubeClient {
   delete<T>(path: string, body?: unknown, call?: KubeCall): Promise<T | undefined> {
     return this.send<T>('DELETE', path, body, undefined, call);
   }
+}
+
+/** What changeFeed returns: a count of watch events and a way to wait for the next one. */
+export interface ChangeFeed {
+  /** Events seen so far. */
+  events(): number;
+  /** Resolves once more than `seen` events were seen (at once if already), or when stopped. */
+  changedSince(seen: number): Promise<void>;
+  stop(): void;
+  /** Why the watch could not open or ended early, if it did. */
+  problem?: string;
 }
 
 /**

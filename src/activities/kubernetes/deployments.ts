@@ -219,22 +219,39 @@ export function createDeploymentActivities(kube: () => KubeClient) {
     return { outcome: 'rolled back', message, revision };
   }
 
-  /** `kubectl rollout status`, heartbeating the replica counts; fails on ProgressDeadlineExceeded. */
+  /**
+   * `kubectl rollout status`, heartbeating the replica counts; fails on ProgressDeadlineExceeded.
+   * Like kubectl it watches the Deployment: each change wakes a fresh read at once (a rollout on a
+   * quiet cluster is done in a fraction of the poll interval); the interval stays as the floor
+   * when the watch cannot open or ends.
+   */
   async function waitForRollout(
     ref: DeploymentRef & { timeoutSeconds?: number; pollSeconds?: number },
   ): Promise<RolloutStatus & { elapsedSeconds: number }> {
-    const result = await pollUntil<RolloutStatus, RolloutStatus>({
-      what: `deployment "${ref.deployment}" rollout to finish`,
-      intervalMs: (ref.pollSeconds ?? 1) * 1000,
-      timeoutMs: (ref.timeoutSeconds ?? 600) * 1000,
-      describe: (s) => s.message,
-      poll: async () => {
-        const status = rolloutStatus(await readDeployment(ref));
-        if (status.failed) throw nonRetryable('RolloutFailed', `${label(ref)}: ${status.message}`);
-        return status.done ? { done: true, result: status, progress: status } : { done: false, progress: status };
-      },
+    const changes = kube().changeFeed(paths.deployments(ref.namespace), {
+      fieldSelector: `metadata.name=${ref.deployment}`,
     });
-    return { ...result, elapsedSeconds: result.waited.elapsedSeconds };
+    let seen = 0;
+    try {
+      const result = await pollUntil<RolloutStatus, RolloutStatus>({
+        what: `deployment "${ref.deployment}" rollout to finish`,
+        intervalMs: (ref.pollSeconds ?? 1) * 1000,
+        timeoutMs: (ref.timeoutSeconds ?? 600) * 1000,
+        describe: (s) => s.message,
+        wake: () => changes.changedSince(seen),
+        poll: async () => {
+          // Counted before the read: a change during it wakes the next read at once.
+          seen = changes.events();
+          const status = rolloutStatus(await readDeployment(ref));
+          if (status.failed) throw nonRetryable('RolloutFailed', `${label(ref)}: ${status.message}`);
+          return status.done ? { done: true, result: status, progress: status } : { done: false, progress: status };
+        },
+      });
+      return { ...result, elapsedSeconds: result.waited.elapsedSeconds };
+    } finally {
+      changes.stop();
+      if (changes.problem) log.info(`${label(ref)}: rollout watch unavailable, polled instead: ${changes.problem}`);
+    }
   }
 
   /** `kubectl get pods -l ...`: how many of the Deployment's pods are Running and Ready. */

@@ -1,5 +1,5 @@
 // Retry policies by kind of call. Errors that retrying cannot fix are non-retryable everywhere.
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_FAILURE_TYPES } from '../../domain/failures.js';
 
 /** A short call to a cloud API: retried with backoff for about five minutes, then failed. */
@@ -12,6 +12,17 @@ export const cloudApiCall: ActivityOptions = {
     maximumAttempts: 12,
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
+};
+
+/**
+ * A short read-only call run as a local activity: no task-queue round trip, the result recorded
+ * in the workflow task that asked for it (the P0 path's plan reads). Retried as a cloudApiCall;
+ * past a minute of local retries the SDK backs off with timers, so a long outage costs no worker slot.
+ */
+export const localCloudRead: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '1 minute',
+  retry: cloudApiCall.retry,
 };
 
 /**
