@@ -4,10 +4,12 @@
 //   BENCH_RDS_N or BENCH_RESTORES (default 200; 1000 for goal 4's figure), BENCH_RESTORE_SECONDS (default 60),
 //   BENCH_RDS_TIMEOUT_MINUTES (default 15: then the figures so far are printed and it fails),
 //   BENCH_WORKER_HEAP_MB (default 384; 0 = Node's default): the worker's V8 heap limit, from which
-//   the Temporal SDK sizes its workflow cache (600 runs per GiB above 200 MiB: 107 at 384 MiB, about
-//   2,300 at Node's default on this machine). A run evicted from the cache replays its history
-//   (under 50 events) at its next task, so a small cache costs little and bounds the memory.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+//   the Temporal SDK sized its workflow cache before the worker set it (ROLLBACK_WORKER_MAX_CACHED_WORKFLOWS,
+//   src/worker/workerTuning.ts; the worker's ROLLBACK_WORKER_* variables pass through to it).
+//   A run evicted from the cache replays its history (under 50 events) at its next task.
+//   The worker logs its memory every 5 s (ROLLBACK_WORKER_MEMORY_LOG_SECONDS): the line at its peak
+//   RSS is printed, to show what the RSS is made of.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +50,31 @@ function failureText(reason: unknown): string {
   return cause ? `${String(reason)}: ${cause}` : String(reason);
 }
 
+/** The worker's "worker memory" log line (src/worker/memoryLog.ts) with the highest RSS. */
+function peakMemoryLine(logFile: string): Record<string, unknown> | undefined {
+  if (!existsSync(logFile)) return undefined;
+  let peak: Record<string, unknown> | undefined;
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"worker memory"')) continue;
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (!peak || Number(entry.rssMiB) > Number(peak.rssMiB)) peak = entry;
+    } catch {
+      // A line cut by the worker's stop.
+    }
+  }
+  return peak;
+}
+
+function printMemory(logFile: string): void {
+  const m = peakMemoryLine(logFile);
+  if (!m) return;
+  console.log(
+    `worker memory at its peak (5-s samples): rss ${m.rssMiB} MiB = main V8 heap ${m.heapTotalMiB} (used ${m.heapUsedMiB})` +
+      ` + external ${m.externalMiB} + the rest (workflow thread isolate, Rust core, code); cached runs ${m.cachedWorkflows}, activities in flight ${m.activities}`,
+  );
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
 async function main(): Promise<void> {
@@ -76,7 +103,8 @@ async function main(): Promise<void> {
       taskQueue,
       awsEndpoint: motoEndpoint,
       env: {
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
+        ROLLBACK_WORKER_MEMORY_LOG_SECONDS: process.env.ROLLBACK_WORKER_MEMORY_LOG_SECONDS ?? '5',
         ...(workerHeapMiB > 0
           ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${workerHeapMiB}`.trim() }
           : {}),
@@ -100,7 +128,7 @@ async function main(): Promise<void> {
 
     const heap = workerHeapMiB > 0 ? `worker heap limit ${workerHeapMiB} MiB` : "Node's default worker heap limit";
     console.log(
-      `bench: ${restores} restores of ${restoreSeconds}s each, one worker (${heap}), Temporal dev server (SQLite)`,
+      `bench: ${restores} restores of ${restoreSeconds}s each, one worker (${heap}, ROLLBACK_WORKER_MAX_CACHED_WORKFLOWS ${process.env.ROLLBACK_WORKER_MAX_CACHED_WORKFLOWS ?? "unset: the worker's default"}), Temporal dev server (SQLite)`,
     );
     const started = Date.now();
     const ids = Array.from({ length: restores }, (_, i) => `bench-restore-${i}`);
@@ -127,6 +155,7 @@ async function main(): Promise<void> {
     if (outcome === 'timeout') {
       console.error(`bench: not finished after ${timeoutMinutes} minutes (${done} of ${restores} done); stopping`);
       console.log(`worker peak RSS:      ${peakRss.toFixed(0)} MiB`);
+      printMemory(worker.logFile);
       process.exitCode = 1;
       await connection.close();
       return;
@@ -151,6 +180,7 @@ async function main(): Promise<void> {
     );
     console.log(`total wall time:      ${wallSeconds.toFixed(1)} s (restores take ${restoreSeconds} s each)`);
     console.log(`worker peak RSS:      ${peakRss.toFixed(0)} MiB`);
+    printMemory(worker.logFile);
     console.log(
       `history events per workflow (all runs): min ${perWorkflow[0]}, median ${percentile(perWorkflow, 0.5)}, max ${perWorkflow.at(-1)}`,
     );

@@ -6,10 +6,14 @@ import { createLogger } from '../logger.js';
 import { connectWorker } from '../temporal/connection.js';
 import { createRollbackWorker } from './createWorker.js';
 import { PinoTemporalLogger } from './pinoTemporalLogger.js';
+import { logMemoryEvery, memoryLogSeconds } from './memoryLog.js';
 import { freshPrebuiltBundle } from './workflowBundle.js';
+import { workerTuningFromEnv } from './workerTuning.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const tuning = workerTuningFromEnv();
+  const memoryLog = memoryLogSeconds();
   const logger = createLogger(config.logLevel, 'worker');
   Runtime.install({
     logger: new PinoTemporalLogger(logger),
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(config),
     dataConverter: config.dataConverter,
+    tuning,
     ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : {}),
   });
   logger.info(
@@ -41,10 +46,13 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       metrics: config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics` : undefined,
       payloadEncryption: config.dataConverter ? 'on' : 'off',
+      ...tuning,
     },
     'worker started',
   );
+  const stopMemoryLog = logMemoryEvery(memoryLog, worker, logger);
   await worker.run();
+  stopMemoryLog();
   await connection.close();
   logger.info('worker stopped');
 }
