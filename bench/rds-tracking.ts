@@ -3,9 +3,10 @@
 // the total wall time. Everything runs on loopback and stops by itself.
 //   BENCH_RDS_N or BENCH_RESTORES (default 200; 1000 for goal 4's figure), BENCH_RESTORE_SECONDS (default 60),
 //   BENCH_RDS_TIMEOUT_MINUTES (default 15: then the figures so far are printed and it fails),
-//   BENCH_WORKER_HEAP_MB (default 384; 0 = Node's default): the worker's V8 heap limit, from which
-//   the Temporal SDK sized its workflow cache before the worker set it (ROLLBACK_WORKER_MAX_CACHED_WORKFLOWS,
-//   src/worker/workerTuning.ts; the worker's ROLLBACK_WORKER_* variables pass through to it).
+//   BENCH_WORKER_HEAP_MB (default 0: the worker's own limits): a V8 heap limit for the whole worker
+//   process (--max-old-space-size), which overrides the worker's workflow thread limit
+//   (ROLLBACK_WORKER_WORKFLOW_HEAP_MB, src/worker/workflowHeapLimit.ts); its cache size and slots are
+//   src/worker/workerTuning.ts's (the ROLLBACK_WORKER_* variables pass through to it).
 //   A run evicted from the cache replays its history (under 50 events) at its next task.
 //   The worker logs its memory every 5 s (ROLLBACK_WORKER_MEMORY_LOG_SECONDS): the line at its peak
 //   RSS is printed, to show what the RSS is made of.
@@ -25,7 +26,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const restores = Number(process.env.BENCH_RDS_N ?? process.env.BENCH_RESTORES ?? 200);
 const restoreSeconds = Number(process.env.BENCH_RESTORE_SECONDS ?? 60);
 const timeoutMinutes = Number(process.env.BENCH_RDS_TIMEOUT_MINUTES ?? 15);
-const workerHeapMiB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 384);
+const workerHeapMiB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 0);
 const temporalPort = 17233 + Math.floor(Math.random() * 1000);
 const motoPort = temporalPort + 1000;
 const address = `127.0.0.1:${temporalPort}`;
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
       taskQueue,
       awsEndpoint: motoEndpoint,
       env: {
-        LOG_LEVEL: 'info',
+        LOG_LEVEL: 'warn',
         ROLLBACK_WORKER_MEMORY_LOG_SECONDS: process.env.ROLLBACK_WORKER_MEMORY_LOG_SECONDS ?? '5',
         ...(workerHeapMiB > 0
           ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${workerHeapMiB}`.trim() }
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
       }
     }, 250);
 
-    const heap = workerHeapMiB > 0 ? `worker heap limit ${workerHeapMiB} MiB` : "Node's default worker heap limit";
+    const heap = workerHeapMiB > 0 ? `worker heap limit ${workerHeapMiB} MiB` : "the worker's own heap limits";
     console.log(
       `bench: ${restores} restores of ${restoreSeconds}s each, one worker (${heap}, ROLLBACK_WORKER_MAX_CACHED_WORKFLOWS ${process.env.ROLLBACK_WORKER_MAX_CACHED_WORKFLOWS ?? "unset: the worker's default"}), Temporal dev server (SQLite)`,
     );

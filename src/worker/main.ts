@@ -9,11 +9,13 @@ import { PinoTemporalLogger } from './pinoTemporalLogger.js';
 import { logMemoryEvery, memoryLogSeconds } from './memoryLog.js';
 import { freshPrebuiltBundle } from './workflowBundle.js';
 import { workerTuningFromEnv } from './workerTuning.js';
+import { limitWorkflowThreadHeap, workflowHeapMiBFromEnv } from './workflowHeapLimit.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const tuning = workerTuningFromEnv();
   const memoryLog = memoryLogSeconds();
+  const workflowHeapMiB = workflowHeapMiBFromEnv();
   const logger = createLogger(config.logLevel, 'worker');
   Runtime.install({
     logger: new PinoTemporalLogger(logger),
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
     freshPrebuiltBundle(),
     import('../activities/index.js'),
   ]);
+  const workflowThreadHeapMiB = limitWorkflowThreadHeap(workflowHeapMiB);
   const worker = await createRollbackWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
       metrics: config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics` : undefined,
       payloadEncryption: config.dataConverter ? 'on' : 'off',
       ...tuning,
+      workflowThreadHeapMiB: workflowThreadHeapMiB ?? 'process limit',
     },
     'worker started',
   );

@@ -20,10 +20,12 @@ export function memoryLogSeconds(env: NodeJS.ProcessEnv = process.env): number {
 /** Logs every `seconds` until the returned function is called; nothing when `seconds` is 0. */
 export function logMemoryEvery(seconds: number, worker: Worker, logger: Logger): () => void {
   if (seconds <= 0) return () => undefined;
+  // Asked for explicitly, so written whatever LOG_LEVEL says.
+  const memoryLogger = logger.child({}, { level: 'info' });
   const timer = setInterval(() => {
     const m = process.memoryUsage();
     const s = worker.getStatus();
-    logger.info(
+    memoryLogger.info(
       {
         rssMiB: mib(m.rss),
         heapUsedMiB: mib(m.heapUsed),

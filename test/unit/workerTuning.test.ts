@@ -1,6 +1,7 @@
 import { ConfigError } from '../../src/config/env.js';
 import { memoryLogSeconds } from '../../src/worker/memoryLog.js';
 import { workerTuningFromEnv } from '../../src/worker/workerTuning.js';
+import { heapLimitSetByOperator, workflowHeapMiBFromEnv } from '../../src/worker/workflowHeapLimit.js';
 
 describe('worker capacity from the environment', () => {
   test('fixed defaults, whatever the heap limit: 100 cached runs, 10 workflow task slots, 100 activity slots', () => {
@@ -51,5 +52,23 @@ describe('worker capacity from the environment', () => {
   test('the memory log is off unless ROLLBACK_WORKER_MEMORY_LOG_SECONDS is set', () => {
     expect(memoryLogSeconds({})).toBe(0);
     expect(memoryLogSeconds({ ROLLBACK_WORKER_MEMORY_LOG_SECONDS: '5' })).toBe(5);
+  });
+});
+
+describe("the workflow thread's heap limit", () => {
+  test('256 MiB unless ROLLBACK_WORKER_WORKFLOW_HEAP_MB says otherwise (0: the process limit); a bad value is named', () => {
+    expect(workflowHeapMiBFromEnv({})).toBe(256);
+    expect(workflowHeapMiBFromEnv({ ROLLBACK_WORKER_WORKFLOW_HEAP_MB: '' })).toBe(256);
+    expect(workflowHeapMiBFromEnv({ ROLLBACK_WORKER_WORKFLOW_HEAP_MB: '0' })).toBe(0);
+    expect(workflowHeapMiBFromEnv({ ROLLBACK_WORKER_WORKFLOW_HEAP_MB: '512' })).toBe(512);
+    expect(() => workflowHeapMiBFromEnv({ ROLLBACK_WORKER_WORKFLOW_HEAP_MB: '-1' })).toThrow(
+      /ROLLBACK_WORKER_WORKFLOW_HEAP_MB/,
+    );
+  });
+  test("an operator's --max-old-space-size (command line or NODE_OPTIONS) wins", () => {
+    expect(heapLimitSetByOperator([], '')).toBe(false);
+    expect(heapLimitSetByOperator([], '--enable-source-maps')).toBe(false);
+    expect(heapLimitSetByOperator(['--max-old-space-size=384'], '')).toBe(true);
+    expect(heapLimitSetByOperator([], '--no-warnings --max_old_space_size=1024')).toBe(true);
   });
 });
