@@ -3,11 +3,14 @@
 // the total wall time. Everything runs on loopback and stops by itself.
 //   BENCH_RDS_N or BENCH_RESTORES (default 200; 1000 for goal 4's figure), BENCH_RESTORE_SECONDS (default 60),
 //   BENCH_RDS_TIMEOUT_MINUTES (default 15: then the figures so far are printed and it fails),
-//   BENCH_WORKER_HEAP_MB (default 384; 0 = Node's default): the worker's V8 heap limit, from which
-//   the Temporal SDK sizes its workflow cache (600 runs per GiB above 200 MiB: 107 at 384 MiB, about
-//   2,300 at Node's default on this machine). A run evicted from the cache replays its history
-//   (under 50 events) at its next task, so a small cache costs little and bounds the memory.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+//   BENCH_WORKER_HEAP_MB (default 0: the worker's own limits): a V8 heap limit for the whole worker
+//   process (--max-old-space-size), which overrides the worker's workflow thread limit
+//   (ROLLBACK_WORKER_WORKFLOW_HEAP_MB, src/worker/workflowHeapLimit.ts); its cache size and slots are
+//   src/worker/workerTuning.ts's (the ROLLBACK_WORKER_* variables pass through to it).
+//   A run evicted from the cache replays its history (under 50 events) at its next task.
+//   The worker logs its memory every 5 s (ROLLBACK_WORKER_MEMORY_LOG_SECONDS): the line at its peak
+//   RSS is printed, to show what the RSS is made of.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +26,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const restores = Number(process.env.BENCH_RDS_N ?? process.env.BENCH_RESTORES ?? 200);
 const restoreSeconds = Number(process.env.BENCH_RESTORE_SECONDS ?? 60);
 const timeoutMinutes = Number(process.env.BENCH_RDS_TIMEOUT_MINUTES ?? 15);
-const workerHeapMiB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 384);
+const workerHeapMiB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 0);
 const temporalPort = 17233 + Math.floor(Math.random() * 1000);
 const motoPort = temporalPort + 1000;
 const address = `127.0.0.1:${temporalPort}`;
@@ -46,6 +49,31 @@ function rssMiB(pid: number): number {
 function failureText(reason: unknown): string {
   const cause = (reason as { cause?: { message?: string } } | undefined)?.cause?.message;
   return cause ? `${String(reason)}: ${cause}` : String(reason);
+}
+
+/** The worker's "worker memory" log line (src/worker/memoryLog.ts) with the highest RSS. */
+function peakMemoryLine(logFile: string): Record<string, unknown> | undefined {
+  if (!existsSync(logFile)) return undefined;
+  let peak: Record<string, unknown> | undefined;
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"worker memory"')) continue;
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (!peak || Number(entry.rssMiB) > Number(peak.rssMiB)) peak = entry;
+    } catch {
+      // A line cut by the worker's stop.
+    }
+  }
+  return peak;
+}
+
+function printMemory(logFile: string): void {
+  const m = peakMemoryLine(logFile);
+  if (!m) return;
+  console.log(
+    `worker memory at its peak (5-s samples): rss ${m.rssMiB} MiB = main V8 heap ${m.heapTotalMiB} (used ${m.heapUsedMiB})` +
+      ` + external ${m.externalMiB} + the rest (workflow thread isolate, Rust core, code); cached runs ${m.cachedWorkflows}, activities in flight ${m.activities}`,
+  );
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
@@ -77,6 +105,7 @@ async function main(): Promise<void> {
       awsEndpoint: motoEndpoint,
       env: {
         LOG_LEVEL: 'warn',
+        ROLLBACK_WORKER_MEMORY_LOG_SECONDS: process.env.ROLLBACK_WORKER_MEMORY_LOG_SECONDS ?? '5',
         ...(workerHeapMiB > 0
           ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${workerHeapMiB}`.trim() }
           : {}),
@@ -98,21 +127,28 @@ async function main(): Promise<void> {
       }
     }, 250);
 
-    const heap = workerHeapMiB > 0 ? `worker heap limit ${workerHeapMiB} MiB` : "Node's default worker heap limit";
+    const heap = workerHeapMiB > 0 ? `worker heap limit ${workerHeapMiB} MiB` : "the worker's own heap limits";
     console.log(
-      `bench: ${restores} restores of ${restoreSeconds}s each, one worker (${heap}), Temporal dev server (SQLite)`,
+      `bench: ${restores} restores of ${restoreSeconds}s each, one worker (${heap}, ROLLBACK_WORKER_MAX_CACHED_WORKFLOWS ${process.env.ROLLBACK_WORKER_MAX_CACHED_WORKFLOWS ?? "unset: the worker's default"}), Temporal dev server (SQLite)`,
     );
     const started = Date.now();
     const ids = Array.from({ length: restores }, (_, i) => `bench-restore-${i}`);
-    const handles = await Promise.all(
-      ids.map((workflowId, i) =>
-        client.workflow.start('rdsSnapshotRestore', {
-          taskQueue,
-          workflowId,
-          args: [{ sourceInstanceId: 'orders-prod', targetInstanceId: `orders-bench-${i}` }],
-        }),
-      ),
-    );
+    // 100 starts in flight at a time: 1,000 at once on a loaded machine timed out in the client
+    // ("Failed to start Workflow"); the restores still all run at once, each start taking a few ms.
+    const handles: Awaited<ReturnType<typeof client.workflow.start>>[] = [];
+    for (let from = 0; from < ids.length; from += 100) {
+      handles.push(
+        ...(await Promise.all(
+          ids.slice(from, from + 100).map((workflowId, j) =>
+            client.workflow.start('rdsSnapshotRestore', {
+              taskQueue,
+              workflowId,
+              args: [{ sourceInstanceId: 'orders-prod', targetInstanceId: `orders-bench-${from + j}` }],
+            }),
+          ),
+        )),
+      );
+    }
     // Past the limit, the figures so far are printed and the services stopped (finally below).
     let done = 0;
     const settled = handles.map((h) => h.result().finally(() => (done += 1)));
@@ -127,6 +163,7 @@ async function main(): Promise<void> {
     if (outcome === 'timeout') {
       console.error(`bench: not finished after ${timeoutMinutes} minutes (${done} of ${restores} done); stopping`);
       console.log(`worker peak RSS:      ${peakRss.toFixed(0)} MiB`);
+      printMemory(worker.logFile);
       process.exitCode = 1;
       await connection.close();
       return;
@@ -151,6 +188,7 @@ async function main(): Promise<void> {
     );
     console.log(`total wall time:      ${wallSeconds.toFixed(1)} s (restores take ${restoreSeconds} s each)`);
     console.log(`worker peak RSS:      ${peakRss.toFixed(0)} MiB`);
+    printMemory(worker.logFile);
     console.log(
       `history events per workflow (all runs): min ${perWorkflow[0]}, median ${percentile(perWorkflow, 0.5)}, max ${perWorkflow.at(-1)}`,
     );
@@ -168,7 +206,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(),
   (error: unknown) => {
-    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`bench failed: ${failureText(error)}`);
     process.exit(1);
   },
 );

@@ -4,10 +4,10 @@
 // marks are annotations on helm's storage objects, written through the Kubernetes API.
 import { spawn } from 'node:child_process';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Context, log } from '@temporalio/activity';
-import { parseAllDocuments } from 'yaml';
 import {
   HELM_ROLLED_BACK_FROM_ANNOTATION,
   isPending,
@@ -152,6 +152,8 @@ export function createHelmActivities(config: HelmConfig, kube: () => KubeClient)
       info: { status: string; description?: string };
       manifest?: string;
     }>(['status', ref.release, '-n', ref.namespace, '-o', 'json']);
+    // yaml loads on this first use, not at worker start (issue 13, goal 5).
+    const { parseAllDocuments } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
     const deployments = parseAllDocuments(release.manifest ?? '')
       .map((doc) => doc.toJS() as { kind?: string; metadata?: { name?: string; namespace?: string } } | null)
       .filter((o) => o?.kind === 'Deployment' && o.metadata?.name)

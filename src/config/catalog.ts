@@ -2,9 +2,13 @@
 // what rolls it back and who is told. The trigger and the worker read the same file; it is
 // validated at start and every error names the file, the line and the field.
 import { readFileSync } from 'node:fs';
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
 import { z } from 'zod';
 import { PROCEDURE_TYPES } from '../domain/procedures/registry.js';
+
+// yaml (74 modules) loads when a catalog is read, not when the worker starts without one (issue 13, goal 5).
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 /** The channel every incident can name without defining it: the worker's log. */
 export const BUILT_IN_CHANNELS = ['log'] as const;
@@ -111,13 +115,14 @@ function formatPath(path: (string | number)[]): string {
 function lineOf(doc: Document, lines: LineCounter, path: (string | number)[]): number {
   for (let depth = path.length; depth >= 0; depth--) {
     const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+    if (yaml().isNode(node) && node.range) return lines.linePos(node.range[0]).line;
   }
   return 1;
 }
 
 /** Parses and validates catalog text; `file` is only for messages. */
 export function parseCatalog(text: string, file = 'catalog.yaml'): Catalog {
+  const { LineCounter, parseDocument } = yaml();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

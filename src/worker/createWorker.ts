@@ -5,6 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
 import { freshPrebuiltBundle } from './workflowBundle.js';
+import type { WorkerTuning } from './workerTuning.js';
 
 /** The workflows entry: the .ts source under ts-jest, the compiled .js when run from dist/. */
 export function workflowsPath(): string {
@@ -26,6 +27,8 @@ export interface RollbackWorkerOptions {
   identity?: string;
   /** Payload encryption (src/codec/); the same keys as the clients', or none. */
   dataConverter?: DataConverter;
+  /** Cache size and slots (workerTuningFromEnv); unset: the SDK's defaults. */
+  tuning?: WorkerTuning;
 }
 
 export async function createRollbackWorker(options: RollbackWorkerOptions): Promise<Worker> {
@@ -36,6 +39,7 @@ export async function createRollbackWorker(options: RollbackWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
+    ...options.tuning,
     ...(options.identity ? { identity: options.identity } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: workflowsPath() }),

@@ -6,10 +6,16 @@ import { createLogger } from '../logger.js';
 import { connectWorker } from '../temporal/connection.js';
 import { createRollbackWorker } from './createWorker.js';
 import { PinoTemporalLogger } from './pinoTemporalLogger.js';
+import { logMemoryEvery, memoryLogSeconds } from './memoryLog.js';
 import { freshPrebuiltBundle } from './workflowBundle.js';
+import { workerTuningFromEnv } from './workerTuning.js';
+import { limitWorkflowThreadHeap, workflowHeapMiBFromEnv } from './workflowHeapLimit.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const tuning = workerTuningFromEnv();
+  const memoryLog = memoryLogSeconds();
+  const workflowHeapMiB = workflowHeapMiBFromEnv();
   const logger = createLogger(config.logLevel, 'worker');
   Runtime.install({
     logger: new PinoTemporalLogger(logger),
@@ -26,12 +32,14 @@ async function main(): Promise<void> {
     freshPrebuiltBundle(),
     import('../activities/index.js'),
   ]);
+  const workflowThreadHeapMiB = limitWorkflowThreadHeap(workflowHeapMiB);
   const worker = await createRollbackWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(config),
     dataConverter: config.dataConverter,
+    tuning,
     ...(prebuilt ? { workflowBundle: { codePath: prebuilt } } : {}),
   });
   logger.info(
@@ -41,10 +49,14 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       metrics: config.workerMetricsAddress ? `http://${config.workerMetricsAddress}/metrics` : undefined,
       payloadEncryption: config.dataConverter ? 'on' : 'off',
+      ...tuning,
+      workflowThreadHeapMiB: workflowThreadHeapMiB ?? 'process limit',
     },
     'worker started',
   );
+  const stopMemoryLog = logMemoryEvery(memoryLog, worker, logger);
   await worker.run();
+  stopMemoryLog();
   await connection.close();
   logger.info('worker stopped');
 }

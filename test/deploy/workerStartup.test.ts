@@ -14,11 +14,12 @@ const sdks = () => [...new Set(Object.keys(require.cache)
   .map((k) => /node_modules\\/(@aws-sdk\\/client-[a-z0-9-]+)\\//.exec(k)?.[1]).filter(Boolean))];
 const activities = createActivities(loadConfig());
 const atStart = sdks();
+const yamlAtStart = Object.keys(require.cache).some((k) => k.includes('/node_modules/yaml/'));
 await activities.getLambdaAlias({ functionName: 'checkout-api', alias: 'production' }).catch(() => undefined);
-console.log(JSON.stringify({ names: Object.keys(activities).length, atStart, afterLambdaCall: sdks() }));
+console.log(JSON.stringify({ names: Object.keys(activities).length, atStart, yamlAtStart, afterLambdaCall: sdks() }));
 `;
 
-test('the worker loads no AWS SDK at start, and the Lambda SDK on the first Lambda activity', () => {
+test('the worker loads no AWS SDK (nor yaml, without a catalog) at start, and the Lambda SDK on the first Lambda activity', () => {
   expect(existsSync(path.join(repoRoot, 'dist', 'src', 'activities', 'index.js'))).toBe(true); // npm run build
   const run = spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
     cwd: repoRoot,
@@ -34,8 +35,14 @@ test('the worker loads no AWS SDK at start, and the Lambda SDK on the first Lamb
     },
   });
   expect(run.stderr).toBe('');
-  const result = JSON.parse(run.stdout) as { names: number; atStart: string[]; afterLambdaCall: string[] };
+  const result = JSON.parse(run.stdout) as {
+    names: number;
+    atStart: string[];
+    yamlAtStart: boolean;
+    afterLambdaCall: string[];
+  };
   expect(result.names).toBeGreaterThan(50);
   expect(result.atStart).toEqual([]);
+  expect(result.yamlAtStart).toBe(false);
   expect(result.afterLambdaCall).toEqual(['@aws-sdk/client-lambda']);
 });
