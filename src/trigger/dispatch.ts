@@ -86,8 +86,13 @@ export type AlertCoalescer = Coalescer<PendingAlert, IncidentHandle>;
  * every alert that arrived meanwhile. The first alert's input starts the run if none is running
  * (as whichever concurrent call won did before); the call's deadline is its oldest request's.
  */
-export function alertCoalescer(client: Client, taskQueue: string): AlertCoalescer {
+export function alertCoalescer(
+  client: Client,
+  taskQueue: string,
+  onCall: (alerts: number) => void = () => undefined,
+): AlertCoalescer {
   return new Coalescer<PendingAlert, IncidentHandle>(async (_workflowId, batch) => {
+    onCall(batch.length);
     const deadline = Math.min(...batch.map((p) => p.deadline));
     return client.withDeadline(deadline, () =>
       signalWithStartAlerts(

@@ -74,7 +74,7 @@ export function buildTrigger(options: TriggerOptions): FastifyInstance {
   const snsReplays = new ReplayGuard(Math.max(config.snsMaxAgeSeconds, 3600) * 1000);
   const pagerDutyReplays = new ReplayGuard(Math.max(config.pagerDutyMaxAgeSeconds, 3600) * 1000);
   const tracker = new StartTracker();
-  const coalescer = alertCoalescer(client, options.taskQueue);
+  const coalescer = alertCoalescer(client, options.taskQueue, (alerts) => metrics.alertsPerCall.observe(alerts));
   const dispatchOptions = { taskQueue: options.taskQueue, timeoutMs: config.temporalTimeoutMs };
 
   const app = Fastify({
