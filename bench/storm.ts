@@ -146,10 +146,11 @@ export async function alertStorm(
   const temporalCalls = (await histogramCount(triggerUrl, callsMetric)) - callsBefore;
 
   // Signals are delivered before the trigger answers 202, so the counts are final once handled.
+  // One deadline for all: an alert lost to a 5xx never comes, and 50 waits of 60 s would stall the run.
   let alertsCounted = 0;
+  const deadline = Date.now() + 60_000;
   for (const service of services) {
     const handle = client.workflow.getHandle(incidentWorkflowId(BENCH_ENVIRONMENT, service));
-    const deadline = Date.now() + 60_000;
     let alerts = 0;
     for (;;) {
       alerts = (await handle.query<IncidentStatus>('status').catch(() => undefined))?.alerts ?? alerts;
