@@ -6,7 +6,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildTrigger } from '../../src/trigger/server.js';
-import { status } from '../support/incident.js';
+import { alertsSignal } from '../../src/workflows/incident/messages.js';
+import { status, timeline } from '../support/incident.js';
 import { waitFor } from '../support/ports.js';
 import { configFor, createTestWorker, startDevServer } from '../support/temporal.js';
 import {
@@ -21,7 +22,7 @@ import {
 } from './support.js';
 import { startTcpGate, type TcpGate } from './tcpGate.js';
 
-const SERVICES = ['burst-api', 'outage-api'];
+const SERVICES = ['burst-api', 'outage-api', 'batch-api'];
 const ALERTS = 40;
 
 let env: TestWorkflowEnvironment;
@@ -130,4 +131,20 @@ test('Temporal not answering: every request of the batch gets 503 with Retry-Aft
   const handle = env.client.workflow.getHandle('rollback-production-outage-api');
   await waitFor(`${ALERTS} alerts counted`, async () => (await status(handle)).alerts >= ALERTS);
   expect((await status(handle)).alerts).toBe(ALERTS);
+});
+
+test('an alerts signal counts each valid alert; a malformed one is recorded and ignored, not the batch', async () => {
+  const { at } = await trigger(env.client);
+  expect((await post(at, oneAlert('batch-api', 0))).statusCode).toBe(202);
+  const handle = env.client.workflow.getHandle('rollback-production-batch-api');
+  await waitFor('the first alert counted', async () => (await status(handle)).alerts === 1);
+  await handle.signal(alertsSignal, {
+    alerts: [{ summary: 'first' }, { errorRatePct: 'twelve' } as never, { summary: 'third' }],
+  });
+  await waitFor('the two valid alerts counted', async () => (await status(handle)).alerts === 3);
+  const entries = await timeline(handle);
+  expect(entries.filter((e) => e.kind === 'ignored').map((e) => e.message)).toEqual([
+    expect.stringMatching(/^alert ignored: invalid payload: errorRatePct/),
+  ]);
+  expect((await status(handle)).alerts).toBe(3);
 });
