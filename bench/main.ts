@@ -4,7 +4,7 @@
 //   BENCH_N              P0 incidents for goal 1 (default 200)
 //   BENCH_E2E_RUNS       incident / kubectl pairs for goal 2 (default 10)
 //   BENCH_STORM_ALERTS   alerts in the storm (default 5000), BENCH_STORM_SERVICES (default 50),
-//   BENCH_STORM_SECONDS  the storm's duration (default 10)
+//   BENCH_STORM_SECONDS  the storm's duration (default 10), BENCH_STORM_IN_FLIGHT (default 500)
 //   BENCH_WORKER_RUNS    worker starts per mode for goal 5 (default 3)
 //   BENCH_ONLY=incidents goals 1 and 2 only; BENCH_BREAKDOWN=1 prints where goal 2's last incident spent its time
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../src/codec/index.js';
 import { stopServices, type Service } from '../tools/local/processes.js';
 import { alertToFirstPatch, endToEnd, incidentBreakdown } from './incidents.js';
-import { alertStorm } from './storm.js';
+import { alertStorm, STORM_IN_FLIGHT } from './storm.js';
 import {
   ensureCluster,
   FirstChangeWatch,
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     const s = await alertStorm(client, stack.triggerUrl, storm, {
       alerts: STORM_ALERTS,
       seconds: STORM_SECONDS,
-      inFlight: 64,
+      inFlight: numberFromEnv('BENCH_STORM_IN_FLIGHT', STORM_IN_FLIGHT),
     });
     const stormP99 = percentile(s.latencies, 0.99);
     rows.push({

@@ -1,13 +1,28 @@
 // From routed alerts to Temporal: every input is built and validated first (a bad one answers
 // 400 and nothing is started or signalled), then each firing alert is signalled-with-start into
-// `rollback-<environment>-<service>` and each resolved one signalled to the running incident.
-import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+// `rollback-<environment>-<service>` (concurrent alerts for one incident share one call: see
+// coalescer.ts) and each resolved one signalled to the running incident.
+import {
+  isGrpcServiceError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandleWithSignaledRunId,
+} from '@temporalio/client';
 import { isMoreSevere, type Severity } from '../domain/decisionMatrix.js';
-import { classifyIncident, incidentRollbackInput, incidentWorkflowId } from '../domain/schemas/incidentRollback.js';
+import {
+  classifyIncident,
+  incidentRollbackInput,
+  incidentWorkflowId,
+  MAX_ALERTS_PER_SIGNAL,
+  type AlertSignal,
+  type IncidentRollbackInput,
+} from '../domain/schemas/incidentRollback.js';
 import { procedureInputErrors } from '../domain/procedures/registry.js';
 import { parseWith } from '../domain/validation.js';
-import { startOrSignalIncident } from '../incidents/startOrSignalIncident.js';
+import { alertFromInput, signalWithStartAlerts } from '../incidents/startOrSignalIncident.js';
+import type { incidentRollback } from '../workflows/incidentRollback.js';
 import { BadAlert, type Routed, type RoutedAlert } from './alerts.js';
+import { Coalescer } from './coalescer.js';
 import { incidentInputFor } from './incidentInput.js';
 import { alertResolvedSignal } from '../workflows/incident/messages.js';
 
@@ -48,9 +63,46 @@ export interface Delivery {
 
 export interface DispatchOptions {
   taskQueue: string;
-  /** Per Temporal call; past it the request answers 503. */
+  /** Per request, for its Temporal calls; past it the request answers 503. */
   timeoutMs: number;
+  /** Resolved alerts signalled at once per request. */
   concurrency?: number;
+}
+
+/** A firing alert waiting for its incident's next signal-with-start. */
+export interface PendingAlert {
+  rawInput: Record<string, unknown>;
+  input: IncidentRollbackInput;
+  alert: AlertSignal;
+  /** When its request gives up (epoch ms). */
+  deadline: number;
+}
+
+type IncidentHandle = WorkflowHandleWithSignaledRunId<typeof incidentRollback>;
+export type AlertCoalescer = Coalescer<PendingAlert, IncidentHandle>;
+
+/**
+ * One trigger's coalescer of firing alerts: one signal-with-start per incident in flight, carrying
+ * every alert that arrived meanwhile. The first alert's input starts the run if none is running
+ * (as whichever concurrent call won did before); the call's deadline is its oldest request's.
+ */
+export function alertCoalescer(
+  client: Client,
+  taskQueue: string,
+  onCall: (alerts: number) => void = () => undefined,
+): AlertCoalescer {
+  return new Coalescer<PendingAlert, IncidentHandle>(async (_workflowId, batch) => {
+    onCall(batch.length);
+    const deadline = Math.min(...batch.map((p) => p.deadline));
+    return client.withDeadline(deadline, () =>
+      signalWithStartAlerts(
+        client,
+        batch[0]!,
+        batch.map((p) => p.alert),
+        { taskQueue },
+      ),
+    );
+  }, MAX_ALERTS_PER_SIGNAL);
 }
 
 // The server's SignalWithStart response says whether it started the run, but the client drops it.
@@ -93,7 +145,8 @@ async function limited<T>(items: T[], concurrency: number, run: (item: T) => Pro
 
 interface Prepared {
   alert: RoutedAlert;
-  input: Record<string, unknown>;
+  rawInput: Record<string, unknown>;
+  input: IncidentRollbackInput;
   severity: Severity;
 }
 
@@ -117,7 +170,8 @@ function prepare(routed: Routed): Prepared[] {
           `incident input for ${alert.service.name} is invalid: ${message}`,
         );
       }
-      return { alert, input, severity: classifyIncident(parsed.value, parsed.value.thresholds).severity };
+      const severity = classifyIncident(parsed.value, parsed.value.thresholds).severity;
+      return { alert, rawInput: input, input: parsed.value, severity };
     });
 }
 
@@ -125,16 +179,19 @@ export async function dispatch(
   client: Client,
   routed: Routed,
   tracker: StartTracker,
+  coalescer: AlertCoalescer,
   options: DispatchOptions,
 ): Promise<Delivery> {
   const prepared = prepare(routed);
   const byWorkflow = new Map<string, IncidentAnswer>();
   const resolved = new Map<string, ResolvedAnswer>();
-  const withDeadline = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + options.timeoutMs, fn);
+  const deadline = Date.now() + options.timeoutMs;
+  const withDeadline = <T>(fn: () => Promise<T>) => client.withDeadline(deadline, fn);
 
-  const fire = async ({ input, severity }: Prepared) => {
+  const fire = async ({ rawInput, input, severity }: Prepared) => {
     const requestedAt = Date.now();
-    const handle = await withDeadline(() => startOrSignalIncident(client, input, { taskQueue: options.taskQueue }));
+    const workflowId = incidentWorkflowId(input.environment, input.service);
+    const handle = await coalescer.submit(workflowId, { rawInput, input, alert: alertFromInput(input), deadline });
     const runId = handle.signaledRunId;
     let started = false;
     if (tracker.claim(runId)) {
@@ -166,7 +223,8 @@ export async function dispatch(
   try {
     const concurrency = options.concurrency ?? 16;
     // Firing first: a group that both fires and resolves an alert finds its incident running.
-    await limited(prepared, concurrency, fire);
+    // All at once: the coalescer keeps one call per incident in flight.
+    await Promise.all(prepared.map(fire));
     await limited(
       routed.alerts.filter((a) => a.status === 'resolved'),
       concurrency,

@@ -8,6 +8,8 @@ export interface TriggerMetrics {
   incidentsStarted: Counter<'source'>;
   incidentsSignalled: Counter<'source' | 'kind'>;
   latency: Histogram<'source'>;
+  /** Alerts per signal-with-start: above 1 when concurrent alerts for one incident were coalesced. */
+  alertsPerCall: Histogram;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): TriggerMetrics {
@@ -38,6 +40,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Trigg
       help: 'Time from request to answer, by alert source',
       labelNames: ['source'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    alertsPerCall: new Histogram({
+      name: 'rollback_trigger_alerts_per_temporal_call',
+      help: 'Firing alerts carried by one signal-with-start (concurrent alerts for one incident share a call)',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
       registers: [registry],
     }),
   };

@@ -16,7 +16,7 @@ import { describeZodError, jsonSyntaxError } from '../domain/validation.js';
 import { BadAlert, type Routed, type TriggerSource } from './alerts.js';
 import { bearerTokenValid } from './auth.js';
 import type { TriggerConfig } from './config.js';
-import { dispatch, StartTracker, TemporalUnavailable, type Delivery } from './dispatch.js';
+import { alertCoalescer, dispatch, StartTracker, TemporalUnavailable, type Delivery } from './dispatch.js';
 import { createMetrics, outcomeOf, type TriggerMetrics } from './metrics.js';
 import { RateLimiter, ReplayGuard } from './rateLimit.js';
 import { alertmanagerPayload, routeAlertmanager } from './sources/alertmanager.js';
@@ -74,6 +74,7 @@ export function buildTrigger(options: TriggerOptions): FastifyInstance {
   const snsReplays = new ReplayGuard(Math.max(config.snsMaxAgeSeconds, 3600) * 1000);
   const pagerDutyReplays = new ReplayGuard(Math.max(config.pagerDutyMaxAgeSeconds, 3600) * 1000);
   const tracker = new StartTracker();
+  const coalescer = alertCoalescer(client, options.taskQueue, (alerts) => metrics.alertsPerCall.observe(alerts));
   const dispatchOptions = { taskQueue: options.taskQueue, timeoutMs: config.temporalTimeoutMs };
 
   const app = Fastify({
@@ -135,7 +136,7 @@ export function buildTrigger(options: TriggerOptions): FastifyInstance {
   }
 
   async function deliver(source: TriggerSource, routed: Routed, reply: FastifyReply): Promise<FastifyReply> {
-    const delivery: Delivery = await dispatch(client, routed, tracker, dispatchOptions);
+    const delivery: Delivery = await dispatch(client, routed, tracker, coalescer, dispatchOptions);
     for (const incident of delivery.incidents) {
       if (incident.started) metrics.incidentsStarted.inc({ source });
       metrics.incidentsSignalled.inc({ source, kind: 'alert' }, incident.alerts);

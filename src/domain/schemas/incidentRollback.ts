@@ -200,6 +200,14 @@ export const alertSignal = z
     summary: z.string().optional(),
   })
   .strict();
+/** Most alerts one `alerts` signal carries (each under 1 KB: a batch stays far below Temporal's 2 MB payload limit). */
+export const MAX_ALERTS_PER_SIGNAL = 500;
+/**
+ * Alerts that arrived together, counted one by one (the trigger coalesces concurrent alerts for one
+ * incident into one signal). Each alert is validated on its own, so one malformed alert is ignored
+ * without losing the others.
+ */
+export const alertBatchSignal = z.object({ alerts: z.array(z.unknown()).min(1).max(MAX_ALERTS_PER_SIGNAL) }).strict();
 /** An alert that stopped firing (Alertmanager `resolved`, PagerDuty `incident.resolved`, CloudWatch OK). */
 export const alertResolvedSignal = z.object({ source: z.string().optional(), summary: z.string().optional() }).strict();
 export const acknowledgeFollowUpRequest = z
@@ -213,6 +221,9 @@ export type AbortRequest = z.infer<typeof abortRequest>;
 export type ChecklistItemRequest = z.infer<typeof checklistItemRequest>;
 export type AlertSignal = z.infer<typeof alertSignal>;
 export type AlertResolvedSignal = z.infer<typeof alertResolvedSignal>;
+export interface AlertBatchSignal {
+  alerts: AlertSignal[];
+}
 export type AcknowledgeFollowUpRequest = z.infer<typeof acknowledgeFollowUpRequest>;
 
 /** `rollback-<environment>-<service>`: one running incident per service and environment. */

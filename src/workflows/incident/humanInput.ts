@@ -7,6 +7,7 @@ import type { ZodType, ZodTypeDef } from 'zod';
 import { parseWith } from '../../domain/validation.js';
 import {
   abortRequest,
+  alertBatchSignal as alertBatchPayload,
   alertSignal as alertPayload,
   alertResolvedSignal as alertResolvedPayload,
   checklistItemRequest,
@@ -21,6 +22,7 @@ import type { Incident } from './incident.js';
 import {
   abortSignal,
   alertSignal,
+  alertsSignal,
   alertResolvedSignal,
   checklistItemSignal,
   checklistQuery,
@@ -55,6 +57,12 @@ export function listenForPeople(incident: Incident): void {
   );
   setHandler(abortSignal, (raw) => accept('abort', abortRequest, raw, (req) => incident.abort(req)));
   setHandler(alertSignal, (raw) => accept('alert', alertPayload, raw, (alert) => incident.alert(alert)));
+  // A handler added, no command changed: histories recorded before it replay unchanged.
+  setHandler(alertsSignal, (raw) =>
+    accept('alerts', alertBatchPayload, raw, (batch) =>
+      batch.alerts.forEach((one) => accept('alert', alertPayload, one, (alert) => incident.alert(alert))),
+    ),
+  );
   // A resolved alert is information, not a decision: it may end P2 monitoring (after a healthy
   // reading), and never cancels a wait for a person or a rollback.
   setHandler(alertResolvedSignal, (raw) =>

@@ -8,6 +8,7 @@ import type { TimelineEntry } from '../../domain/incident/timeline.js';
 import type {
   AbortRequest,
   AcknowledgeFollowUpRequest,
+  AlertBatchSignal,
   AlertResolvedSignal,
   AlertSignal,
   ChecklistItemRequest,
@@ -24,6 +25,8 @@ export const escalateSignal = defineSignal<[EscalateRequest]>('escalate');
 export const investigationResultSignal = defineSignal<[InvestigationResult]>('investigationResult');
 export const abortSignal = defineSignal<[AbortRequest]>('abort');
 export const alertSignal = defineSignal<[AlertSignal]>('alert');
+/** Several alerts in one signal, each counted as an `alert` (the trigger's coalesced batches). */
+export const alertsSignal = defineSignal<[AlertBatchSignal]>('alerts');
 /** Sent by the trigger when an alert resolves; it can end P2 monitoring early, nothing else. */
 export const alertResolvedSignal = defineSignal<[AlertResolvedSignal]>('alertResolved');
 export const checklistItemSignal = defineSignal<[ChecklistItemRequest]>('checklistItem');
