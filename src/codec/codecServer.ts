@@ -7,7 +7,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { ConfigError } from '../config/env.js';
+import { ConfigError, parseEnv } from '../config/env.js';
 import { describeZodError, jsonSyntaxError } from '../domain/validation.js';
 import { bearerTokenValid } from '../trigger/auth.js';
 import { commaList } from '../config/commaList.js';
@@ -36,9 +36,7 @@ export interface CodecServerConfig {
 }
 
 export function loadCodecServerConfig(env: NodeJS.ProcessEnv = process.env): CodecServerConfig {
-  const parsed = serverEnv.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeZodError(parsed.error)}`);
-  const e = parsed.data;
+  const e = parseEnv(serverEnv, env);
   for (const origin of e.ROLLBACK_CODEC_CORS_ORIGIN) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
       throw new ConfigError(

@@ -1,7 +1,6 @@
 // The trigger's configuration from environment variables, validated at start by name.
 import { z } from 'zod';
-import { ConfigError } from '../config/env.js';
-import { describeZodError } from '../domain/validation.js';
+import { parseEnv } from '../config/env.js';
 import { commaList } from '../config/commaList.js';
 
 const seconds = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
@@ -36,9 +35,7 @@ export interface TriggerConfig {
 }
 
 export function loadTriggerConfig(env: NodeJS.ProcessEnv = process.env): TriggerConfig {
-  const parsed = triggerEnv.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeZodError(parsed.error)}`);
-  const e = parsed.data;
+  const e = parseEnv(triggerEnv, env);
   return {
     host: e.TRIGGER_HOST,
     port: e.TRIGGER_PORT,

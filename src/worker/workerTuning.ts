@@ -4,8 +4,7 @@
 // on, not on its load (issue 13, goal 4; docs/bench.md).
 import type { WorkerOptions } from '@temporalio/worker';
 import { z } from 'zod';
-import { ConfigError } from '../config/env.js';
-import { describeZodError } from '../domain/validation.js';
+import { parseEnv } from '../config/env.js';
 
 // An empty variable is unset (a compose file's `VAR=`), not 0, which would turn the cache off.
 const count = (min: number, fallback: number) =>
@@ -27,9 +26,7 @@ export type WorkerTuning = Pick<
 >;
 
 export function workerTuningFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTuning {
-  const parsed = tuningSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeZodError(parsed.error)}`);
-  const e = parsed.data;
+  const e = parseEnv(tuningSchema, env);
   return {
     maxCachedWorkflows: e.ROLLBACK_WORKER_MAX_CACHED_WORKFLOWS,
     // The SDK refuses more workflow task slots than cached runs (unless the cache is off).
